@@ -1,0 +1,156 @@
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { Kafka, logLevel } from "kafkajs";
+import { homePaths } from "../../lib/home.js";
+import { textTable } from "../../lib/textTable.js";
+import { EMPTY_BATCH_FILE } from "../../lake/ensureLake.js";
+import { sqlString } from "../../lake/sqlText.js";
+import { LakeOffsets, partitionKey } from "../../ingest/sources/kafka/lakeOffsets.js";
+import { readStreamStates, type StreamState } from "../../ingest/streamState.js";
+
+interface StatusRow {
+  source: string;
+  name: string;
+  stream: string;
+  partition: number | null;
+  committed: number | null;
+  lakeOffset: number | null;
+  endOffset: number | null;
+  lag: number | null;
+  deadLetters: number;
+  lastFlush: string | null;
+  running: boolean;
+}
+
+/**
+ * `pulse ingest status`: per Kafka partition the group's committed offset, the highest offset durable in
+ * the lake, the broker's end offset and the lag; per Pub/Sub subscription what the ingest process last
+ * recorded; dead letters counted from the lake itself. Works with the broker down (from the saved state).
+ */
+export async function ingestStatus(home: string, brokers: string[], json: boolean): Promise<number> {
+  const states = await readStreamStates(home);
+  const deadLetters = await deadLettersBySource(home);
+  const lake = await LakeOffsets.open(home);
+  const rows: StatusRow[] = [];
+  try {
+    for (const state of states) {
+      const running = state.stoppedAt === undefined && isAlive(state.pid);
+      const live = state.source === "kafka" ? await brokerPositions(state, state.endpoint ? state.endpoint.split(",") : brokers) : undefined;
+      for (const stream of state.streams) {
+        const source = `${state.source}:${stream}`;
+        const partitions = live?.get(stream) ?? partitionsFromState(state, stream);
+        for (const p of partitions) {
+          const lakeOffset = state.source === "kafka" && p.partition !== null ? (lake.get(partitionKey(stream, p.partition)) ?? null) : null;
+          rows.push({
+            source: state.source,
+            name: state.name,
+            stream,
+            partition: p.partition,
+            committed: p.committed,
+            lakeOffset,
+            endOffset: p.endOffset,
+            lag: p.endOffset !== null ? p.endOffset - Math.max(p.committed ?? 0, lakeOffset === null ? 0 : lakeOffset + 1) : p.lag,
+            deadLetters: deadLetters.get(source) ?? 0,
+            lastFlush: state.lastFlush?.at ?? null,
+            running,
+          });
+        }
+      }
+    }
+  } finally {
+    lake.close();
+  }
+  if (json) {
+    process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+    return 0;
+  }
+  if (rows.length === 0) {
+    process.stdout.write(`no Kafka or Pub/Sub ingest has run against ${home}\n`);
+    return 0;
+  }
+  const columns = ["source", "group/project", "topic/subscription", "partition", "committed", "in lake", "end offset", "lag", "dead letters", "last flush", "running"];
+  const fmt = (v: number | null) => (v === null ? "" : v.toLocaleString("en-US"));
+  process.stdout.write(
+    textTable(
+      columns,
+      rows.map((r) => [r.source, r.name, r.stream, r.partition ?? "", fmt(r.committed), fmt(r.lakeOffset), fmt(r.endOffset), fmt(r.lag), fmt(r.deadLetters), r.lastFlush ?? "", r.running ? "yes" : "no"]),
+    ) + "\n",
+  );
+  return 0;
+}
+
+interface PartitionPosition {
+  partition: number | null;
+  committed: number | null;
+  endOffset: number | null;
+  lag: number | null;
+}
+
+function partitionsFromState(state: StreamState, stream: string): PartitionPosition[] {
+  const found = Object.entries(state.positions)
+    .filter(([key]) => key === stream || key.slice(0, key.lastIndexOf("/")) === stream)
+    .map(([key, p]) => ({
+      partition: key === stream ? null : Number(key.slice(key.lastIndexOf("/") + 1)),
+      committed: p.committed ?? null,
+      endOffset: p.highWatermark ?? null,
+      lag: p.lag ?? null,
+    }));
+  return found.length > 0 ? found : [{ partition: null, committed: null, endOffset: null, lag: null }];
+}
+
+/** Live committed and end offsets from the broker; undefined when it cannot be reached within a few seconds. */
+async function brokerPositions(state: StreamState, brokers: string[]): Promise<Map<string, PartitionPosition[]> | undefined> {
+  const kafka = new Kafka({ clientId: "pulse-status", brokers, logLevel: logLevel.NOTHING, connectionTimeout: 2000, retry: { retries: 1 } });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const committed = await admin.fetchOffsets({ groupId: state.name, topics: state.streams });
+    const result = new Map<string, PartitionPosition[]>();
+    for (const topic of state.streams) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const mine = committed.find((c) => c.topic === topic)?.partitions ?? [];
+      result.set(
+        topic,
+        ends
+          .sort((a, b) => a.partition - b.partition)
+          .map((end) => {
+            const c = Number(mine.find((m) => m.partition === end.partition)?.offset ?? -1);
+            return { partition: end.partition, committed: c >= 0 ? c : null, endOffset: Number(end.high), lag: null };
+          }),
+      );
+    }
+    return result;
+  } catch {
+    return undefined;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function deadLettersBySource(home: string): Promise<Map<string, number>> {
+  const folder = path.join(homePaths(home).bronze, "dead_letters");
+  const files = (await readdir(folder).catch(() => [] as string[])).filter((f) => f.endsWith(".parquet") && f !== EMPTY_BATCH_FILE);
+  const counts = new Map<string, number>();
+  if (files.length === 0) return counts;
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const list = files.map((f) => sqlString(path.join(folder, f))).join(", ");
+    const reader = await connection.runAndReadAll(`SELECT _source, count(*) FROM read_parquet([${list}]) GROUP BY 1`);
+    for (const [source, n] of reader.getRowsJS()) counts.set(String(source), Number(n));
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  return counts;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,160 @@
+import { kafkaTimestampDateSql } from "../../lake/kafkaTimestamp.js";
+import { sqlIdentifier, sqlString, sqlTimestampMicros } from "../../lake/sqlText.js";
+import { csvLayout, type CsvFeed } from "./landingFeeds.js";
+
+/**
+ * SQL that reads a landing file as raw lines and checks each one, entirely inside DuckDB (no per-row JS). A
+ * "checked" query yields one row per line that is not empty: `line` (1-based), `reason` (NULL when the line is good),
+ * `raw` (the line text, kept only for bad lines) and the feed's fields. The loader first streams the good lines of
+ * the query straight into a bronze batch, aborting at the first bad line (`BAD_LINE_ABORT`); only a file with bad
+ * lines is then checked again into a temp table, from which `...BronzeSelect` (good lines) and `deadLetterSelect`
+ * (bad lines) are committed.
+ */
+
+/** The error a streamed load raises at the first bad line: the file then takes the dead-lettering path. */
+export const BAD_LINE_ABORT = "pulse: landing file has bad lines";
+
+/**
+ * Which checked rows a bronze select keeps: `skip` drops bad lines (they are dead-lettered separately), `abort`
+ * fails the query at the first one, so a file is never half-loaded without its dead letters.
+ */
+export type BadLines = "skip" | "abort";
+
+function goodLines(badLines: BadLines): string {
+  return badLines === "skip" ? "reason IS NULL" : `CASE WHEN reason IS NULL THEN true ELSE error(${sqlString(BAD_LINE_ABORT)}) END`;
+}
+
+/**
+ * Every physical line of the file, blank ones as NULL, numbered by WITH ORDINALITY. The CSV reader is used
+ * as a fast line splitter: no quoting, no comments, and the control character U+0001 as delimiter, so each line
+ * is one column (JSON must escape U+0001 and the CSV feeds never carry it; a file that does is unreadable).
+ * DuckDB decompresses `.gz` itself and rejects a file that is not UTF-8 or not gzip though named `.gz`: those
+ * errors make the file unreadable as a whole.
+ */
+export function rawLinesSql(file: string, gzip: boolean): string {
+  const options = [
+    "columns = {'raw': 'VARCHAR'}",
+    "header = false",
+    "auto_detect = false",
+    "delim = chr(1)",
+    "quote = ''",
+    "escape = ''",
+    "comment = ''",
+    `compression = ${gzip ? "'gzip'" : "'none'"}`,
+    // Lines up to 64 MiB; a longer one makes the file unreadable rather than silently split.
+    "max_line_size = 67108864",
+  ];
+  return `SELECT n AS line, raw FROM read_csv(${sqlString(file)}, ${options.join(", ")}) WITH ORDINALITY AS lines(raw, n)`;
+}
+
+/** The first line of a CSV file (its header), with a UTF-8 byte-order mark and surrounding blanks removed. */
+export function csvHeaderSql(file: string, gzip: boolean): string {
+  return `SELECT trim(replace(raw, chr(65279), '')) AS header FROM (${rawLinesSql(file, gzip)}) WHERE line = 1`;
+}
+
+/** Every envelope field as its JSON text, so a wrong JSON type is reported instead of coerced. */
+const ENVELOPE_AS_JSON = `'{"key":"JSON","value":"JSON","topic":"JSON","partition":"JSON","offset":"JSON","timestamp":"JSON"}'`;
+
+/**
+ * Kafka envelope lines: `{"key","value","topic","partition","offset","timestamp"}` with `value` a JSON string
+ * kept verbatim (the payload is validated per topic downstream, not here). Columns: line, blank (a whitespace-only
+ * line: neither loaded nor dead-lettered), reason, raw, and the six envelope fields converted to their bronze types
+ * (meaningful only for good lines).
+ * Performance: each line is parsed once; TRY(from_json) is NULL for text that is not JSON, which spares a separate
+ * validation parse. The UNNEST and the temp table the loader stores this in keep DuckDB from re-parsing the line
+ * for each field or re-evaluating the checks in later projections (inlined, this query is several times slower).
+ */
+export function kafkaCheckedLinesSql(file: string, gzip: boolean): string {
+  const text = (field: string) => `CAST(${field} AS VARCHAR)`;
+  const isString = (field: string) => `starts_with(${text(field)}, '"')`;
+  // Most keys and topics have no escapes: slicing off the quotes is far cheaper than a JSON parse.
+  const unquote = (field: string) => `CASE WHEN contains(${text(field)}, '\\') THEN from_json(${field}, '"VARCHAR"') ELSE ${text(field)}[2:-2] END`;
+  const reason = `CASE
+      WHEN blank THEN NULL
+      WHEN NOT is_object THEN 'not a JSON object'
+      WHEN "value" IS NULL OR NOT ${isString('"value"')} THEN 'value must be a JSON string'
+      WHEN "key" IS NOT NULL AND NOT ${isString('"key"')} THEN 'key must be a JSON string or null'
+      WHEN topic IS NULL OR NOT ${isString("topic")} OR ${text("topic")} = '""' THEN 'topic must be a non-empty JSON string'
+      WHEN "partition" IS NULL OR NOT regexp_full_match(${text('"partition"')}, '[0-9]{1,9}') THEN 'partition must be a non-negative integer'
+      WHEN "offset" IS NULL OR NOT regexp_full_match(${text('"offset"')}, '[0-9]{1,18}') THEN 'offset must be a non-negative integer'
+      WHEN "timestamp" IS NULL OR NOT regexp_full_match(${text('"timestamp"')}, '[0-9]{1,15}(\\.0*)?') THEN 'timestamp must be a non-negative integer (epoch seconds or milliseconds) below 1e15'
+    END`;
+  return `
+    WITH lines AS (${rawLinesSql(file, gzip)}),
+    braced AS (SELECT line, raw, starts_with(raw, '{') OR starts_with(ltrim(raw), '{') AS braced FROM lines WHERE raw IS NOT NULL),
+    parsed AS (SELECT line, raw, CASE WHEN braced THEN TRY(from_json(raw, ${ENVELOPE_AS_JSON})) END AS envelope FROM braced),
+    fields AS (
+      SELECT line, raw, envelope IS NOT NULL AS is_object,
+        -- trim copies the string, so it only runs on the rare lines that are not objects. (A WHERE here would be
+        -- pushed below the projection and evaluate trim on every line.)
+        CASE WHEN envelope IS NOT NULL THEN false ELSE trim(raw) = '' END AS blank,
+        unnest(envelope)
+      FROM parsed
+    ),
+    checked AS (SELECT *, ${reason} AS reason FROM fields)
+    SELECT unnest(struct_pack(
+      line := line, blank := blank, reason := reason, raw := CASE WHEN reason IS NOT NULL THEN raw END,
+      "key" := ${unquote('"key"')},
+      "value" := from_json("value", '"VARCHAR"'),
+      topic := ${unquote("topic")},
+      "partition" := TRY_CAST(${text('"partition"')} AS INTEGER),
+      "offset" := TRY_CAST(${text('"offset"')} AS BIGINT),
+      "timestamp" := TRY_CAST(TRY_CAST(${text('"timestamp"')} AS DOUBLE) AS BIGINT)
+    ))
+    FROM checked`;
+}
+
+/** The bronze.kafka_multiplex columns (plus provenance) of the good lines of `kafkaCheckedLinesSql` rows (a table or subquery). */
+export function kafkaBronzeSelect(checked: string, source: string, badLines: BadLines): string {
+  return `
+    SELECT "key", "value", topic, "partition", "offset", "timestamp",
+      ${kafkaTimestampDateSql('"timestamp"')} AS date,
+      topic || '/' || "partition" || '/' || "offset" AS message_id,
+      ${sqlString(source)} AS _source, line AS _source_line
+    FROM ${checked} WHERE ${goodLines(badLines)} AND NOT blank`;
+}
+
+/**
+ * Headered CSV lines (the header itself is checked separately): exactly the layout's number of comma-separated
+ * fields, integers as integers, numbers as finite numbers, required fields non-empty. The feeds carry no
+ * quoted fields; a quote makes the line bad rather than being interpreted.
+ */
+export function csvCheckedLinesSql(feed: CsvFeed, file: string, gzip: boolean): string {
+  const { header, fields } = csvLayout(feed);
+  const field = (i: number) => `nullif(trim(f[${i + 1}]), '')`;
+  const fieldProblems = fields.map((c, i) => {
+    const value = field(i);
+    const missing = c.required ? `WHEN ${value} IS NULL THEN '${c.name} is empty'` : "";
+    const wrong =
+      c.duckdbType === "BIGINT"
+        ? `WHEN ${value} IS NOT NULL AND (NOT regexp_full_match(${value}, '[+-]?[0-9]{1,18}')) THEN '${c.name} must be an integer'`
+        : c.duckdbType === "DOUBLE"
+          ? `WHEN ${value} IS NOT NULL AND NOT coalesce(isfinite(TRY_CAST(${value} AS DOUBLE)), false) THEN '${c.name} must be a finite number'`
+          : `WHEN ${value} IS NOT NULL AND contains(${value}, '"') THEN '${c.name} must not contain quotes'`;
+    return `${missing} ${wrong}`;
+  });
+  const reason = `CASE
+      WHEN len(f) <> ${fields.length} THEN 'expected ${fields.length} comma-separated fields (${header}), found ' || len(f)
+      ${fieldProblems.join("\n      ")}
+    END`;
+  const typedColumns = fields.map((c, i) => `CASE WHEN reason IS NULL THEN TRY_CAST(${field(i)} AS ${c.duckdbType}) END AS ${sqlIdentifier(c.name)}`);
+  return `
+    WITH lines AS (${rawLinesSql(file, gzip)}),
+    split AS (SELECT line, raw, string_split(raw, ',') AS f FROM lines WHERE line > 1 AND raw IS NOT NULL AND trim(raw) <> ''),
+    checked AS (SELECT line, raw, f, ${reason} AS reason FROM split)
+    SELECT line, reason, CASE WHEN reason IS NOT NULL THEN raw END AS raw, ${typedColumns.join(", ")}
+    FROM checked`;
+}
+
+/** The bronze columns (plus provenance) of the good lines of `csvCheckedLinesSql` rows (a table or subquery). */
+export function csvBronzeSelect(feed: CsvFeed, checked: string, source: string, badLines: BadLines): string {
+  const columns = csvLayout(feed).fields.map((c) => sqlIdentifier(c.name));
+  return `SELECT ${columns.join(", ")}, ${sqlString(source)} AS _source, line AS _source_line FROM ${checked} WHERE ${goodLines(badLines)}`;
+}
+
+/** bronze.dead_letters rows for the bad lines of a checked table. */
+export function deadLetterSelect(checkedTable: string, source: string, feed: string, deadLetteredAtMicros: bigint): string {
+  return `SELECT ${sqlString(source)} AS source, ${sqlString(feed)} AS feed, line, encode(raw) AS raw, reason,
+      ${sqlTimestampMicros(deadLetteredAtMicros)} AS dead_lettered_at, ${sqlString(source)} AS _source, line AS _source_line
+    FROM ${checkedTable} WHERE reason IS NOT NULL`;
+}

@@ -1,0 +1,36 @@
+import type { LandingEvent, LandingSummary } from "./loadLanding.js";
+
+const count = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/** One progress line per event, for stderr. */
+export function formatLandingEvent(event: LandingEvent): string {
+  switch (event.kind) {
+    case "start":
+      return `landing: ${event.files} file(s) in the landing zone`;
+    case "loading":
+      return `  … ${event.file}: ${event.seconds.toFixed(0)} s`;
+    case "loaded":
+      return `  [${event.done}/${event.files}] ${event.file}: ${count(event.rows)} rows${event.deadLetters > 0 ? `, ${count(event.deadLetters)} dead letters` : ""} in ${event.seconds.toFixed(2)} s (total ${count(event.totalRows)} rows, ${count(event.rowsPerSecond)} rows/s)`;
+    case "recovered":
+      return `  ${event.file}: already committed to the lake by an interrupted run (${count(event.rows)} rows); recorded, not reloaded`;
+    case "changed":
+      return `  warning: ${event.file} ${event.detail}`;
+    case "quarantined":
+      return `  warning: ${event.file} quarantined (${event.reason}) → ${event.to}`;
+    case "ignored":
+      return `  warning: ${event.file} is not *.csv, *.json or their .gz; ignored`;
+  }
+}
+
+/** The closing summary. */
+export function formatLandingSummary(summary: LandingSummary): string {
+  const totalRows = Object.values(summary.rows).reduce((a, b) => a + b, 0);
+  const lines = [
+    `landing load: ${summary.loaded.length} loaded, ${summary.skipped} already loaded, ${summary.recovered.length} recovered, ${summary.changed.length} changed, ${summary.quarantined.length} quarantined, ${summary.ignored.length} ignored`,
+    `  rows: ${Object.entries(summary.rows).map(([table, rows]) => `bronze.${table} ${count(rows)}`).join(", ")}; dead letters ${count(summary.deadLetters)}`,
+    `  ${summary.seconds.toFixed(2)} s${totalRows > 0 && summary.seconds > 0 ? `, ${count(totalRows / summary.seconds)} rows/s` : ""}`,
+  ];
+  for (const changed of summary.changed) lines.push(`  changed: ${changed.file}`);
+  for (const quarantined of summary.quarantined) lines.push(`  quarantined: ${quarantined.file} (${quarantined.reason})`);
+  return lines.join("\n");
+}

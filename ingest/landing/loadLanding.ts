@@ -1,0 +1,232 @@
+import { mkdir, readdir, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { homePaths, type HomePaths } from "../../lib/home.js";
+import { LakeWriter } from "../../lake/lakeWriter.js";
+import { sqlString } from "../../lake/sqlText.js";
+import { acquireFileLock } from "../../lib/fileLock.js";
+import { fileKey, hashFile, stampFile } from "./fileIdentity.js";
+import { appendManifest, readManifest, type ManifestEntry } from "./landingManifest.js";
+import { LANDING_FEEDS, landingFileFormat, type LandingFeed } from "./landingFeeds.js";
+import { loadLandingFile, UnreadableLandingFile, type LandingFile } from "./loadLandingFile.js";
+import { quarantineFile } from "./quarantine.js";
+
+export type LandingEvent =
+  | { kind: "start"; files: number }
+  | { kind: "loading"; file: string; seconds: number }
+  | { kind: "loaded"; file: string; rows: number; deadLetters: number; seconds: number; totalRows: number; rowsPerSecond: number; done: number; files: number }
+  | { kind: "recovered"; file: string; rows: number }
+  | { kind: "changed"; file: string; detail: string }
+  | { kind: "quarantined"; file: string; reason: string; to: string }
+  | { kind: "ignored"; file: string };
+
+export interface LandingSummary {
+  loaded: string[];
+  /** Files already in the manifest and unchanged. */
+  skipped: number;
+  /** Files whose batches were committed by a run that crashed before recording them; recorded now, not reloaded. */
+  recovered: string[];
+  /** Files that changed after they were loaded: reported, never reloaded. */
+  changed: { file: string; detail: string }[];
+  quarantined: { file: string; reason: string; to: string }[];
+  /** Files in a landing folder that are not `*.csv`, `*.json` or their `.gz`. */
+  ignored: string[];
+  rows: Record<LandingFeed, number>;
+  deadLetters: number;
+  seconds: number;
+}
+
+export interface LandingOptions {
+  onEvent?: (event: LandingEvent) => void;
+  /** Seconds between "still loading" events for a long file. */
+  heartbeatSeconds?: number;
+  /** Files loaded at once (default: the number of CPUs, at most 4); each file is read on one thread. */
+  concurrency?: number;
+}
+
+/**
+ * `pulse ingest --source landing --once`: loads every file under `landing/<feed>/` not loaded before into the
+ * lake. Exactly once per file: the manifest entry is appended only after the file's batches are committed, and a
+ * committed batch carries the file's key in its id, so a crash in between is recovered from the lake, not reloaded.
+ */
+export async function loadLandingOnce(home: string, options: LandingOptions = {}): Promise<LandingSummary> {
+  const started = performance.now();
+  const emit = options.onEvent ?? (() => {});
+  const paths = homePaths(home);
+  const summary: LandingSummary = {
+    loaded: [],
+    skipped: 0,
+    recovered: [],
+    changed: [],
+    quarantined: [],
+    ignored: [],
+    rows: { registered_users: 0, gym_logins: 0, kafka_multiplex: 0 },
+    deadLetters: 0,
+    seconds: 0,
+  };
+  await mkdir(paths.ingestState, { recursive: true });
+  // Two loaders would both see a file as new and load it twice: one landing load per PULSE_HOME.
+  const lock = await acquireFileLock(path.join(paths.ingestState, "landing.lock"), { command: "landing load", what: "the landing zone (a landing load is running)", timeoutSeconds: 0 });
+  // One DuckDB thread per query, files in parallel instead: a file's lines are numbered in order (WITH ORDINALITY),
+  // which keeps its pipeline on one thread, and a second DuckDB thread then only burns CPU (measured: twice the CPU
+  // for the same wall time). Concurrent queries on separate connections still run in parallel.
+  const writer = await LakeWriter.open(home, { threads: 1 });
+  try {
+    const { entries } = await readManifest(paths);
+    const committed = await committedLandingBatches(paths);
+    const files = await discoverLandingFiles(paths);
+    emit({ kind: "start", files: files.length });
+    let totalRows = 0;
+    let done = 0;
+    // Appends are serialized so concurrent loads never interleave manifest lines.
+    let manifestTail: Promise<void> = Promise.resolve();
+    const record = (entry: ManifestEntry) => (manifestTail = manifestTail.then(() => appendManifest(paths, entry)));
+
+    const loadOne = async (fileWriter: LakeWriter, candidate: DiscoveredFile): Promise<void> => {
+      const format = landingFileFormat(path.basename(candidate.relative));
+      if (!format) {
+        summary.ignored.push(candidate.relative);
+        emit({ kind: "ignored", file: candidate.relative });
+        return;
+      }
+      const file: LandingFile = { ...candidate, ...format };
+      const stamp = await stampFile(file.absolute, file.relative);
+      const previous = entries.get(file.relative);
+      if (previous) {
+        const detail = await changeSince(previous, file.absolute, stamp);
+        if (detail === undefined) summary.skipped += 1;
+        else {
+          summary.changed.push({ file: file.relative, detail });
+          emit({ kind: "changed", file: file.relative, detail });
+        }
+        return;
+      }
+      const key = fileKey(stamp);
+      const dataBatch = committed.get(file.feed)?.get(key);
+      if (dataBatch !== undefined) {
+        const deadBatch = committed.get("dead_letters")?.get(key);
+        const rows = await countRows(fileWriter, paths, file.feed, dataBatch);
+        const deadLetters = deadBatch === undefined ? 0 : await countRows(fileWriter, paths, "dead_letters", deadBatch);
+        await record(entry(stamp, await hashFile(file.absolute), [deadBatch, dataBatch], rows, deadLetters));
+        summary.recovered.push(file.relative);
+        emit({ kind: "recovered", file: file.relative, rows });
+        return;
+      }
+      const fileStarted = performance.now();
+      const heartbeat = setInterval(
+        () => emit({ kind: "loading", file: file.relative, seconds: (performance.now() - fileStarted) / 1000 }),
+        (options.heartbeatSeconds ?? 5) * 1000,
+      );
+      heartbeat.unref();
+      try {
+        const [sha256, load] = await Promise.all([hashFile(file.absolute), loadLandingFile(fileWriter, file, key, committed.get("dead_letters")?.get(key))]);
+        await record(entry(stamp, sha256, load.batches, load.rows, load.deadLetters));
+        summary.loaded.push(file.relative);
+        summary.rows[file.feed] += load.rows;
+        summary.deadLetters += load.deadLetters;
+        totalRows += load.rows;
+        done += 1;
+        const elapsed = (performance.now() - started) / 1000;
+        emit({
+          kind: "loaded",
+          file: file.relative,
+          rows: load.rows,
+          deadLetters: load.deadLetters,
+          seconds: (performance.now() - fileStarted) / 1000,
+          totalRows,
+          rowsPerSecond: elapsed > 0 ? totalRows / elapsed : 0,
+          done,
+          files: files.length,
+        });
+      } catch (error) {
+        if (!(error instanceof UnreadableLandingFile)) throw error;
+        const to = await quarantineFile(paths, file.absolute, file.relative, error.message);
+        summary.quarantined.push({ file: file.relative, reason: error.message, to });
+        emit({ kind: "quarantined", file: file.relative, reason: error.message, to });
+      } finally {
+        clearInterval(heartbeat);
+      }
+    };
+
+    const concurrency = Math.max(1, Math.min(options.concurrency ?? Math.min(os.availableParallelism(), 4), files.length));
+    const writers = [writer, ...(await Promise.all(Array.from({ length: concurrency - 1 }, () => writer.fork())))];
+    let next = 0;
+    try {
+      await Promise.all(
+        writers.map(async (fileWriter) => {
+          for (let index = next++; index < files.length; index = next++) await loadOne(fileWriter, files[index]!);
+        }),
+      );
+    } finally {
+      for (const fork of writers.slice(1)) await fork.close();
+    }
+    await manifestTail;
+  } finally {
+    await writer.close();
+    lock.release();
+  }
+  for (const list of [summary.loaded, summary.recovered, summary.ignored]) list.sort();
+  for (const list of [summary.changed, summary.quarantined]) list.sort((a, b) => (a.file < b.file ? -1 : 1));
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+function entry(stamp: { path: string; size: number; mtimeMs: number }, sha256: string, batches: (string | undefined)[], rows: number, deadLetters: number): ManifestEntry {
+  return { ...stamp, sha256, batches: batches.filter((b): b is string => b !== undefined), rows, deadLetters, loadedAt: new Date().toISOString() };
+}
+
+/** Undefined when the file is as loaded (or only touched: same bytes); otherwise what changed. */
+async function changeSince(previous: ManifestEntry, absolute: string, stamp: { size: number; mtimeMs: number }): Promise<string | undefined> {
+  if (previous.size === stamp.size && previous.mtimeMs === stamp.mtimeMs) return undefined;
+  if ((await hashFile(absolute)) === previous.sha256) return undefined;
+  return `changed after it was loaded on ${previous.loadedAt} (size ${previous.size} → ${stamp.size} bytes); not reloaded`;
+}
+
+/** Every file under each feed folder, sorted; dotfiles and `*.tmp` (files still being written) are not candidates. */
+interface DiscoveredFile {
+  absolute: string;
+  relative: string;
+  feed: LandingFeed;
+}
+
+async function discoverLandingFiles(paths: HomePaths): Promise<DiscoveredFile[]> {
+  const found: DiscoveredFile[] = [];
+  for (const feed of LANDING_FEEDS) {
+    const folder = path.join(paths.landing, feed);
+    let names: string[];
+    try {
+      names = await readdir(folder, { recursive: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw error;
+    }
+    for (const name of names) {
+      const base = path.basename(name);
+      if (base.startsWith(".") || base.endsWith(".tmp")) continue;
+      const absolute = path.join(folder, name);
+      if (!(await stat(absolute)).isFile()) continue;
+      found.push({ absolute, relative: [feed, ...name.split(path.sep)].join("/"), feed });
+    }
+  }
+  return found.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
+}
+
+/** Landing batches already in the lake, per table: file key → batch id. */
+async function committedLandingBatches(paths: HomePaths): Promise<Map<string, Map<string, string>>> {
+  const byTable = new Map<string, Map<string, string>>();
+  for (const table of [...LANDING_FEEDS, "dead_letters"]) {
+    const keys = new Map<string, string>();
+    for (const name of await readdir(path.join(paths.bronze, table))) {
+      const match = /^\d{16}-(\d{8}T\d{12}Z-([0-9a-f]{20}))\.parquet$/.exec(name);
+      if (match) keys.set(match[2]!, match[1]!);
+    }
+    byTable.set(table, keys);
+  }
+  return byTable;
+}
+
+async function countRows(writer: LakeWriter, paths: HomePaths, table: string, batch: string): Promise<number> {
+  const file = path.join(paths.bronze, table, `*-${batch}.parquet`);
+  const result = await writer.connection.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(file)})`);
+  return Number(result.getRowsJS()[0]?.[0] ?? 0);
+}

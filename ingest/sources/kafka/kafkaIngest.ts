@@ -1,0 +1,306 @@
+import { Kafka, logLevel, type Consumer, type EachBatchPayload, type LogEntry } from "kafkajs";
+import { LakeWriter } from "../../../lake/lakeWriter.js";
+import { StreamSink, type FlushResult } from "../../sink/streamSink.js";
+import { validatePayload } from "../../validate.js";
+import type { StreamTopic } from "../../schemas/topics.js";
+import { initialStreamState, recordFlush, writeStreamState, type StreamPosition, type StreamState } from "../../streamState.js";
+import { RateMeter, formatCount } from "../../progressLine.js";
+import { LakeOffsets, partitionKey, type PartitionKey } from "./lakeOffsets.js";
+import { deadLetterRow, multiplexRecord } from "./records.js";
+
+export interface KafkaTopicBinding {
+  /** The topic's name on the broker (with any prefix). */
+  brokerTopic: string;
+  /** Which payload schema and bronze `topic` value it carries. */
+  feed: StreamTopic;
+}
+
+export interface KafkaIngestOptions {
+  home: string;
+  brokers: string[];
+  group: string;
+  topics: KafkaTopicBinding[];
+  maxBatch: number;
+  flushMs: number;
+  progressMs: number;
+  log: (line: string) => void;
+}
+
+interface Highest {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+type Checkpoint = Map<PartitionKey, Highest>;
+
+/**
+ * `pulse ingest --source kafka`: a consumer group reading the three feeds into the bronze lake.
+ *
+ * Delivery: a message's offset is committed only after the lake file holding it (or its dead letter) has
+ * been renamed into place. Progress is read back from the lake itself (LakeOffsets): on every group join
+ * the partitions' durable offsets are refreshed, and any message at or below them is skipped, so a process
+ * killed between a lake write and its offset commit re-reads those messages but never writes them twice.
+ * kafka_multiplex therefore holds each (topic, partition, offset) exactly once; dead_letters is written
+ * just before it and may repeat a rejected message if the process dies between the two renames.
+ */
+export class KafkaIngest {
+  private readonly consumer: Consumer;
+  private readonly feedOf = new Map<string, StreamTopic>();
+  /** Highest offset per partition already in a buffer or the lake: the replay filter. */
+  private readonly handled = new Map<PartitionKey, number>();
+  private pending: Checkpoint = new Map();
+  private readonly committed = new Map<PartitionKey, number>();
+  private readonly highWatermarks = new Map<PartitionKey, number>();
+  private lakeReady: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private readonly inFlightBatches = new Set<Promise<void>>();
+  private readonly rate = new RateMeter();
+  private progressTimer: NodeJS.Timeout | undefined;
+  private readonly state: StreamState;
+  private stateWrite: Promise<void> = Promise.resolve();
+  private fatal: ((error: Error) => void) | undefined;
+  private readonly done: Promise<void>;
+
+  private constructor(
+    private readonly opts: KafkaIngestOptions,
+    private readonly writer: LakeWriter,
+    private readonly lakeOffsets: LakeOffsets,
+    private readonly sink: StreamSink<Checkpoint>,
+  ) {
+    for (const t of opts.topics) this.feedOf.set(t.brokerTopic, t.feed);
+    const kafka = new Kafka({
+      clientId: `pulse-ingest-${process.pid}`,
+      brokers: opts.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry: LogEntry) => opts.log(`kafka ${entry.label.toLowerCase()}: ${entry.log.message}`),
+      // A restarting broker is back within seconds; keep retrying rather than crash the consumer.
+      retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 12 },
+    });
+    this.consumer = kafka.consumer({
+      groupId: opts.group,
+      // A SIGKILLed member holds its partitions until its session expires; keep that wait short.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      maxWaitTimeInMs: Math.min(500, opts.flushMs),
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 16 * 1024 * 1024,
+      allowAutoTopicCreation: true,
+    });
+    this.state = initialStreamState("kafka", opts.group, opts.brokers.join(","), opts.topics.map((t) => t.brokerTopic));
+    this.done = new Promise<void>((_, reject) => {
+      this.fatal = reject;
+    });
+    this.done.catch(() => undefined);
+  }
+
+  static async start(opts: KafkaIngestOptions): Promise<KafkaIngest> {
+    const writer = await LakeWriter.open(opts.home, { threads: 1, memoryLimit: "128MB" });
+    const lakeOffsets = await LakeOffsets.open(opts.home);
+    let self: KafkaIngest | undefined;
+    const sink = new StreamSink<Checkpoint>(writer, {
+      maxRecords: opts.maxBatch,
+      maxDelayMs: opts.flushMs,
+      tag: `kafka-${process.pid.toString(36)}`,
+      checkpoint: () => self!.takeCheckpoint(),
+      commit: (checkpoint) => self!.commit(checkpoint),
+      onCommitFailed: (checkpoint, error) => self!.restoreCheckpoint(checkpoint, error),
+      onFlushed: (result) => self!.onFlushed(result),
+      onWriteFailed: (error) => opts.log(`lake write failed, will retry (offsets not committed): ${(error as Error).message}`),
+      hasPendingCheckpoint: () => self!.pending.size > 0,
+    });
+    self = new KafkaIngest(opts, writer, lakeOffsets, sink);
+    await self.run();
+    return self;
+  }
+
+  private async run(): Promise<void> {
+    const { consumer } = this;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      // Emitted synchronously before the first fetch of the new generation: batches wait for this refresh.
+      this.lakeReady = this.lakeReady.catch(() => undefined).then(() => this.lakeOffsets.refresh());
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      this.opts.log(`consumer crashed (${error.message})${restart ? "; restarting" : ""}`);
+      if (!restart) this.fatal?.(error);
+    });
+    await consumer.connect();
+    await this.subscribe();
+    this.sink.start();
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: (payload) => this.trackBatch(payload),
+    });
+    this.progressTimer = setInterval(() => this.printProgress(), this.opts.progressMs);
+  }
+
+  /**
+   * A topic that does not exist yet is auto-created by the metadata request, which still answers
+   * "unknown topic" the first time (and a producer creating it at the same moment races us): retry a while.
+   */
+  private async subscribe(): Promise<void> {
+    const topics = this.opts.topics.map((t) => t.brokerTopic);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await this.consumer.subscribe({ topics, fromBeginning: true });
+        return;
+      } catch (error) {
+        const retriable = (error as { retriable?: boolean }).retriable === true;
+        if (!retriable || Date.now() > deadline) throw error;
+        this.opts.log(`waiting for topics to exist: ${(error as Error).message}`);
+        await sleep(500);
+      }
+    }
+  }
+
+  /** Rejects if the consumer dies for good (kafkajs gave up restarting it). */
+  get failed(): Promise<void> {
+    return this.done;
+  }
+
+  private trackBatch(payload: EachBatchPayload): Promise<void> {
+    const work = this.eachBatch(payload);
+    this.inFlightBatches.add(work);
+    return work.finally(() => this.inFlightBatches.delete(work));
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (this.stopping) return;
+    await this.lakeReady;
+    const brokerTopic = batch.topic;
+    const feed = this.feedOf.get(brokerTopic);
+    if (feed === undefined) return;
+    const origin = { brokerTopic, feed, partition: batch.partition };
+    const key = partitionKey(brokerTopic, batch.partition);
+    this.highWatermarks.set(key, Number(batch.highWatermark));
+    const now = new Date();
+    let accepted = 0;
+    for (const message of batch.messages) {
+      if (this.stopping || !isRunning() || isStale()) break;
+      const offset = Number(message.offset);
+      const floor = Math.max(this.handled.get(key) ?? -1, this.lakeOffsets.get(key) ?? -1);
+      if (offset > floor) {
+        const result = validatePayload(feed, message.value);
+        if (result.ok) this.sink.accept(multiplexRecord(origin, message, result.value));
+        else this.sink.reject(deadLetterRow(origin, message, result.reason, now));
+        this.handled.set(key, offset);
+        accepted += 1;
+      }
+      this.markPending(brokerTopic, batch.partition, offset);
+      resolveOffset(message.offset);
+      if (this.sink.buffered >= this.opts.maxBatch) {
+        this.rate.add(accepted);
+        accepted = 0;
+        await this.sink.waitForRoom(heartbeat);
+      }
+    }
+    this.rate.add(accepted);
+  }
+
+  private markPending(topic: string, partition: number, offset: number): void {
+    const key = partitionKey(topic, partition);
+    const current = this.pending.get(key);
+    if (current === undefined) this.pending.set(key, { topic, partition, offset });
+    else if (offset > current.offset) current.offset = offset;
+  }
+
+  private takeCheckpoint(): Checkpoint {
+    const checkpoint = this.pending;
+    this.pending = new Map();
+    return checkpoint;
+  }
+
+  private restoreCheckpoint(checkpoint: Checkpoint, error: unknown): void {
+    this.opts.log(`offset commit failed, will retry with the next flush (data is safe in the lake): ${(error as Error).message}`);
+    for (const h of checkpoint.values()) this.markPending(h.topic, h.partition, h.offset);
+  }
+
+  private async commit(checkpoint: Checkpoint): Promise<void> {
+    if (checkpoint.size === 0) return;
+    const entries = [...checkpoint.values()];
+    await this.consumer.commitOffsets(entries.map((h) => ({ topic: h.topic, partition: h.partition, offset: String(h.offset + 1) })));
+    for (const h of entries) this.committed.set(partitionKey(h.topic, h.partition), h.offset + 1);
+  }
+
+  private onFlushed(result: FlushResult<Checkpoint>): void {
+    const multiplexFile = result.files.find((f) => f.table === "kafka_multiplex");
+    if (multiplexFile) {
+      this.lakeOffsets.noteWritten(multiplexFile.file, [...result.checkpoint].map(([key, h]) => [key, h.offset] as [PartitionKey, number]));
+    }
+    recordFlush(this.state, result);
+    this.saveState();
+  }
+
+  private positions(): Record<string, StreamPosition> {
+    const keys = new Set([...this.highWatermarks.keys(), ...this.committed.keys()]);
+    const positions: Record<string, StreamPosition> = {};
+    for (const key of [...keys].sort()) {
+      const hw = this.highWatermarks.get(key);
+      const consumed = this.handled.get(key);
+      positions[key] = {
+        committed: this.committed.get(key),
+        lakeOffset: this.lakeOffsets.get(key),
+        highWatermark: hw,
+        lag: hw === undefined ? undefined : Math.max(0, hw - ((consumed ?? -1) + 1)),
+      };
+    }
+    return positions;
+  }
+
+  /** Lag per feed: messages on the broker not yet read into a buffer. */
+  lagByTopic(): Record<string, number> {
+    const lag: Record<string, number> = {};
+    for (const t of this.opts.topics) lag[t.feed] = 0;
+    for (const [key, position] of Object.entries(this.positions())) {
+      const feed = this.feedOf.get(key.slice(0, key.lastIndexOf("/")));
+      if (feed !== undefined) lag[feed] = (lag[feed] ?? 0) + (position.lag ?? 0);
+    }
+    return lag;
+  }
+
+  private saveState(): void {
+    this.state.updatedAt = new Date().toISOString();
+    this.state.positions = this.positions();
+    const snapshot = JSON.parse(JSON.stringify(this.state)) as StreamState;
+    this.stateWrite = this.stateWrite.then(() => writeStreamState(this.opts.home, snapshot)).catch((error: unknown) => {
+      this.opts.log(`could not write ingest state: ${(error as Error).message}`);
+    });
+  }
+
+  private printProgress(): void {
+    const lag = Object.entries(this.lagByTopic())
+      .map(([feed, n]) => `${feed}=${formatCount(n)}`)
+      .join(" ");
+    this.opts.log(
+      `${formatCount(this.rate.take())} msg/s · lag ${lag} · in lake ${formatCount(this.state.totals.records)} · dead letters ${formatCount(this.state.totals.deadLetters)} · buffered ${formatCount(this.sink.buffered)}`,
+    );
+  }
+
+  /**
+   * Graceful stop: stop taking messages, write what is buffered, commit it, leave the group.
+   * Resolves false if the final lake write failed (nothing of it was committed; a restart re-reads it).
+   */
+  async stop(deadlineMs = 8000): Promise<boolean> {
+    this.stopping = true;
+    if (this.progressTimer) clearInterval(this.progressTimer);
+    const deadline = Date.now() + deadlineMs;
+    await Promise.race([Promise.allSettled([...this.inFlightBatches]), sleep(Math.max(0, deadline - Date.now() - 4000))]);
+    this.sink.stop();
+    const flushed = await this.sink.finalFlush(deadline - 1000, this.opts.log);
+    await Promise.race([this.consumer.disconnect().catch(() => undefined), sleep(Math.max(0, deadline - Date.now()))]);
+    this.state.stoppedAt = new Date().toISOString();
+    this.saveState();
+    await this.stateWrite;
+    this.printProgress();
+    this.lakeOffsets.close();
+    await this.writer.close();
+    return flushed;
+  }
+}
+
+/** Unref'd: a deadline timer must not keep the process alive after a fast shutdown. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -1,0 +1,43 @@
+import path from "node:path";
+import { BRONZE_TABLE_NAMES, bronzeColumns, type BronzeTableName } from "./bronzeTables.js";
+import { COMMIT_MICROS_DIGITS } from "./commitClock.js";
+import { sqlIdentifier, sqlString } from "./sqlText.js";
+
+export interface BronzeViewOptions {
+  /** Database (catalog) the `bronze` schema lives in, e.g. the attached warehouse's defaultProject name. */
+  catalog?: string;
+  /** Schema name; `bronze` unless a test wants another. */
+  schema?: string;
+  /**
+   * The lake commit clock read when the views were made (readCommitClock): files committed later stay
+   * invisible, so every query of one run reads the same bronze. Absent: every committed file.
+   */
+  snapshotMicros?: bigint;
+}
+
+/** A file's commit time, from its name (commitClock.ts); NULL for files outside the commit order. */
+const COMMIT_MICROS = `TRY_CAST(substr(parse_filename(filename), 1, ${COMMIT_MICROS_DIGITS}) AS BIGINT)`;
+
+/** The glob that matches every committed batch of `table` (never the `_tmp/` files). */
+export function bronzeGlob(lakeDir: string, table: BronzeTableName): string {
+  return path.join(lakeDir, "bronze", table, "*.parquet");
+}
+
+/**
+ * SQL statements (run in order, in the warehouse) that create schema `bronze` and one view per bronze table over
+ * the lake's Parquet files, casting every column to its contract type so a view keeps its types whatever
+ * older files hold. `_ingested_at` is the file's lake commit time (not the writer's clock inside the file): the
+ * order incremental reads rely on. `lakeDir` is `homePaths(home).lake`; call `ensureLake(home)` first so each
+ * glob matches. Pure: no I/O.
+ */
+export function bronzeViewStatements(lakeDir: string, options: BronzeViewOptions = {}): string[] {
+  const schema = [options.catalog, options.schema ?? "bronze"].filter((part): part is string => part !== undefined).map(sqlIdentifier).join(".");
+  const views = BRONZE_TABLE_NAMES.map((table) => {
+    const columns = bronzeColumns(table).map((c) =>
+      c.name === "_ingested_at" ? `make_timestamp(${COMMIT_MICROS}) AS _ingested_at` : `CAST(${sqlIdentifier(c.name)} AS ${c.duckdbType}) AS ${sqlIdentifier(c.name)}`,
+    );
+    const visible = options.snapshotMicros === undefined ? `${COMMIT_MICROS} IS NOT NULL` : `${COMMIT_MICROS} <= ${options.snapshotMicros}`;
+    return `CREATE OR REPLACE VIEW ${schema}.${sqlIdentifier(table)} AS SELECT ${columns.join(", ")} FROM read_parquet(${sqlString(bronzeGlob(lakeDir, table))}, union_by_name = true, filename = true) WHERE ${visible}`;
+  });
+  return [`CREATE SCHEMA IF NOT EXISTS ${schema}`, ...views];
+}

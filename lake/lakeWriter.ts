@@ -1,0 +1,194 @@
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import {
+  DuckDBInstance,
+  dateValue,
+  timestampValue,
+  type DuckDBAppender,
+  type DuckDBConnection,
+} from "@duckdb/node-api";
+import { homePaths, type HomePaths } from "../lib/home.js";
+import { BatchClock, batchId as makeBatchId } from "./batchClock.js";
+import { BRONZE_DATA_COLUMNS, bronzeColumns, type BronzeColumn, type BronzeTableName } from "./bronzeTables.js";
+import { commitBatchFile } from "./commitClock.js";
+import { fsyncFile } from "./durableFile.js";
+import { createStagingTable } from "./bronzeTableSql.js";
+import { ensureLake } from "./ensureLake.js";
+import { sqlIdentifier, sqlString, sqlTimestampMicros } from "./sqlText.js";
+
+/** A value the row path accepts; DATE takes a Date (UTC day) or 'YYYY-MM-DD', BLOB a Uint8Array or UTF-8 string. */
+export type BronzeValue = string | number | bigint | Date | Uint8Array | null | undefined;
+
+/** One row for `writeRows`: the table's data columns plus `_source` and `_source_line` (missing keys are NULL). */
+export type BronzeRow = Readonly<Record<string, BronzeValue>>;
+
+export interface WrittenBatch {
+  table: BronzeTableName;
+  batchId: string;
+  /** Final path: `<lake>/bronze/<table>/<commit micros>-<batchId>.parquet` (see commitClock.ts). */
+  file: string;
+  rows: number;
+  /** The lake commit time: what `bronze.<table>._ingested_at` shows for these rows in the warehouse. */
+  ingestedAt: Date;
+}
+
+export interface BatchOptions {
+  /** Reuse this exact id (the file is replaced atomically): how a loader re-commits a batch after a crash. */
+  batchId?: string;
+  /** Suffix for a new id when the batch has a natural identity (e.g. a landing file key). */
+  tag?: string;
+}
+
+/**
+ * Writes bronze batches into the lake without touching the warehouse: each batch is one Parquet file
+ * written under `lake/_tmp/`, fsynced, then committed into `lake/bronze/<table>/` in the lake-wide commit order (commitClock.ts).
+ * Readers see a batch completely or not at all. Uses its own in-memory DuckDB; one writer per process
+ * (or per stream) is enough, and its calls must not overlap (await each one).
+ */
+export class LakeWriter {
+  private readonly stagingReady = new Set<BronzeTableName>();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    /** The writer's DuckDB connection: stage temp tables here, then pass a query over them to `writeQuery`. */
+    readonly connection: DuckDBConnection,
+    private readonly paths: HomePaths,
+    private readonly spillDir: string,
+    private readonly clock: BatchClock,
+    private readonly parent?: LakeWriter,
+  ) {}
+
+  static async open(home: string, options: { threads?: number; memoryLimit?: string } = {}): Promise<LakeWriter> {
+    const paths = homePaths(home);
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    const spillDir = path.join(paths.lakeTmp, `spill-${process.pid}-${Date.now().toString(36)}`);
+    // Big files can need more memory than the box has; spill under the lake, not into the caller's cwd.
+    await connection.run(`SET temp_directory = ${sqlString(spillDir)}`);
+    await connection.run("SET preserve_insertion_order = false");
+    if (options.threads !== undefined) await connection.run(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
+    if (options.memoryLimit !== undefined) await connection.run(`SET memory_limit = ${sqlString(options.memoryLimit)}`);
+    await ensureLake(home, connection);
+    return new LakeWriter(instance, connection, paths, spillDir, new BatchClock());
+  }
+
+  /**
+   * A second writer on the same DuckDB instance (its own connection and temp tables, the same batch clock), so
+   * two batches can be prepared at once: a single file's scan is partly single-threaded. Close forks first.
+   */
+  async fork(): Promise<LakeWriter> {
+    return new LakeWriter(this.instance, await this.instance.connect(), this.paths, this.spillDir, this.clock, this);
+  }
+
+  /**
+   * Commits the rows of `selectSql` as one batch of `table`. The query must produce every data column of the
+   * table plus `_source` and `_source_line` (by name, any order, castable to the contract types); the writer
+   * adds `_ingested_at` and `_batch`. An empty result still commits a zero-row file.
+   */
+  async writeQuery(table: BronzeTableName, selectSql: string, options: BatchOptions = {}): Promise<WrittenBatch> {
+    const micros = this.clock.nextMicros();
+    const id = options.batchId ?? makeBatchId(micros, options.tag);
+    const columns = bronzeColumns(table).map((c) => `${castExpression(c, micros, id)} AS ${sqlIdentifier(c.name)}`);
+    const tmp = path.join(this.paths.lakeTmp, `${id}-${table}.parquet`);
+    try {
+      const result = await this.connection.runAndReadAll(
+        `COPY (SELECT ${columns.join(", ")} FROM (${selectSql}) AS batch_source) TO ${sqlString(tmp)} (FORMAT parquet)`,
+      );
+      const rows = Number(result.getRowsJS()[0]?.[0] ?? 0);
+      await fsyncFile(tmp);
+      const { file, committedAt } = await commitBatchFile(this.paths, tmp, table, id);
+      return { table, batchId: id, file, rows, ingestedAt: new Date(Number(committedAt / 1000n)) };
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  /**
+   * Commits JS row objects as one batch of `table` (the stream path: Kafka / Pub/Sub batches). Rows go through
+   * a DuckDB appender into a staging temp table, then one COPY; tens of thousands of rows take milliseconds.
+   */
+  async writeRows(table: BronzeTableName, rows: readonly BronzeRow[], options: BatchOptions = {}): Promise<WrittenBatch> {
+    const staging = `_staging_${table}`;
+    if (!this.stagingReady.has(table)) {
+      await createStagingTable(this.connection, staging, table);
+      this.stagingReady.add(table);
+    }
+    const columns = [...BRONZE_DATA_COLUMNS[table], ...bronzeColumns(table).filter((c) => c.name === "_source" || c.name === "_source_line")];
+    const first = rows[0];
+    if (first !== undefined) {
+      const known = new Set(columns.map((c) => c.name));
+      const unknown = Object.keys(first).filter((key) => !known.has(key));
+      if (unknown.length > 0) throw new Error(`writeRows(${table}): unknown column(s) ${unknown.join(", ")}`);
+    }
+    await this.connection.run(`DELETE FROM ${sqlIdentifier(staging)}`);
+    const appender = await this.connection.createAppender(staging);
+    try {
+      rows.forEach((row, index) => {
+        for (const c of columns) appendValue(appender, c, row[c.name], table, index);
+        appender.endRow();
+      });
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+    return this.writeQuery(table, `SELECT * FROM ${sqlIdentifier(staging)}`, options);
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    if (this.parent) return;
+    this.instance.closeSync();
+    await rm(this.spillDir, { recursive: true, force: true });
+  }
+}
+
+function castExpression(column: BronzeColumn, micros: bigint, id: string): string {
+  if (column.name === "_ingested_at") return sqlTimestampMicros(micros);
+  if (column.name === "_batch") return sqlString(id);
+  return `CAST(${sqlIdentifier(column.name)} AS ${column.duckdbType})`;
+}
+
+const MILLIS_PER_DAY = 86_400_000;
+
+function appendValue(appender: DuckDBAppender, column: BronzeColumn, value: BronzeValue, table: string, index: number): void {
+  if (value === null || value === undefined) {
+    appender.appendNull();
+    return;
+  }
+  const wrong = (): Error => new TypeError(`writeRows(${table}): row ${index} column ${column.name} (${column.duckdbType}) got ${typeof value} ${String(value).slice(0, 40)}`);
+  switch (column.duckdbType) {
+    case "VARCHAR":
+      if (typeof value !== "string") throw wrong();
+      appender.appendVarchar(value);
+      return;
+    case "BIGINT":
+      if (typeof value === "bigint") appender.appendBigInt(value);
+      else if (typeof value === "number" && Number.isSafeInteger(value)) appender.appendBigInt(BigInt(value));
+      else throw wrong();
+      return;
+    case "INTEGER":
+      if (typeof value !== "number" || !Number.isInteger(value)) throw wrong();
+      appender.appendInteger(value);
+      return;
+    case "DOUBLE":
+      if (typeof value !== "number") throw wrong();
+      appender.appendDouble(value);
+      return;
+    case "DATE": {
+      const millis = value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
+      if (Number.isNaN(millis)) throw wrong();
+      appender.appendDate(dateValue(Math.floor(millis / MILLIS_PER_DAY)));
+      return;
+    }
+    case "TIMESTAMP":
+      if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw wrong();
+      appender.appendTimestamp(timestampValue(BigInt(value.getTime()) * 1000n));
+      return;
+    case "BLOB":
+      if (value instanceof Uint8Array) appender.appendBlob(value);
+      else if (typeof value === "string") appender.appendBlob(Buffer.from(value, "utf8"));
+      else throw wrong();
+      return;
+  }
+}

@@ -1,0 +1,99 @@
+import fs from "node:fs";
+import path from "node:path";
+import { UserError } from "./errors.js";
+
+export interface FileLock {
+  release(): void;
+}
+
+interface Holder {
+  pid: number;
+  startedAt: string;
+  command: string;
+}
+
+/** Whether a process exists (EPERM means it exists but belongs to someone else). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function readHolder(file: string): Holder | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as Holder;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An exclusive lock between processes: a file created with O_EXCL that names its holder. A lock left
+ * by a process that no longer exists (killed with SIGKILL) is taken over. `what` names the resource in
+ * the error a waiter gets after `timeoutSeconds`.
+ */
+export async function acquireFileLock(
+  file: string,
+  options: { command: string; what: string; timeoutSeconds: number; pollMs?: number; onWait?: (holder: Holder) => void },
+): Promise<FileLock> {
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  let announced = false;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  for (;;) {
+    try {
+      const fd = fs.openSync(file, "wx");
+      fs.writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), command: options.command } satisfies Holder));
+      fs.closeSync(fd);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        process.removeListener("exit", release);
+        const holder = readHolder(file);
+        if (holder?.pid === process.pid) fs.rmSync(file, { force: true });
+      };
+      process.once("exit", release);
+      return { release };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const holder = readHolder(file);
+    if (!holder) {
+      // Either being written right now by its new owner, or left half-written by a crash long ago.
+      if (lockAgeMs(file) > 2000) fs.rmSync(file, { force: true });
+      else await sleep(50);
+      continue;
+    }
+    if (!isProcessAlive(holder.pid)) {
+      fs.rmSync(file, { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new UserError(
+        `another pulse process holds ${options.what}: pid ${holder.pid} ('${holder.command}', since ${holder.startedAt}); ` +
+          `gave up after ${options.timeoutSeconds}s. Lock file: ${file}`,
+        75,
+      );
+    }
+    if (!announced) {
+      options.onWait?.(holder);
+      announced = true;
+    }
+    await sleep(options.pollMs ?? 200);
+  }
+}
+
+function lockAgeMs(file: string): number {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

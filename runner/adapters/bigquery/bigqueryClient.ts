@@ -1,0 +1,29 @@
+/**
+ * The slice of @google-cloud/bigquery the adapter uses. The real client satisfies it; tests pass a
+ * recording double at exactly this boundary, since BigQuery's network API cannot be reached offline.
+ */
+export interface BigQueryJobLike {
+  id?: string;
+  getQueryResults(options?: Record<string, unknown>): Promise<[Record<string, unknown>[], ...unknown[]]>;
+  getMetadata(): Promise<[JobMetadata, ...unknown[]]>;
+}
+
+export interface JobMetadata {
+  statistics?: {
+    sessionInfo?: { sessionId?: string };
+    query?: { numDmlAffectedRows?: string; schema?: { fields?: { name: string; type: string }[] } };
+  };
+}
+
+export interface TableMetadata {
+  type?: string;
+  schema?: { fields?: { name: string; type: string }[] };
+}
+
+export interface BigQueryClientLike {
+  createQueryJob(options: Record<string, unknown>): Promise<[BigQueryJobLike, ...unknown[]]>;
+  dataset(id: string, options?: { projectId?: string; location?: string }): {
+    get(options: { autoCreate: boolean; location?: string }): Promise<unknown>;
+    table(id: string): { getMetadata(): Promise<[TableMetadata, ...unknown[]]> };
+  };
+}

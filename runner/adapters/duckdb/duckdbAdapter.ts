@@ -1,0 +1,178 @@
+import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { targetName, type Target } from "../../compile/graph.js";
+import { SessionAdapter, type Column, type RelationInfo, type StatementResult, type WarehouseAdapter, type WarehouseSession } from "../adapter.js";
+import { NameTranslator, quoteIdentifier, relationName } from "./names.js";
+
+export interface DuckDbOptions {
+  /** The warehouse file, or ":memory:". */
+  path: string;
+  readOnly?: boolean;
+  /** The catalog name the file is attached under: the project's defaultDatabase, so Dataform names resolve. */
+  database: string;
+  /** Graph targets whose BigQuery names are rewritten (see NameTranslator). */
+  translator?: NameTranslator;
+  /** How many actions may run at once; each gets its own connection. */
+  connections?: number;
+}
+
+function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Values DuckDB returns that JSON cannot carry as-is become numbers or strings. */
+function jsonFriendly(value: unknown): unknown {
+  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (value === null || value === undefined) return null;
+  if (typeof value === "object") {
+    if (Array.isArray(value)) return value.map(jsonFriendly);
+    const maybe = value as { toString(): string; constructor?: { name?: string } };
+    if (maybe.constructor?.name && maybe.constructor.name !== "Object") return maybe.toString();
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, jsonFriendly(v)]));
+  }
+  return value;
+}
+
+/** Statement-level access through one connection. */
+class DuckDbSession implements WarehouseSession {
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly database: string,
+  ) {}
+
+  async execute(sql: string): Promise<StatementResult> {
+    const extracted = await this.connection.extractStatements(sql);
+    let rowsChanged: number | undefined;
+    for (let index = 0; index < extracted.count; index++) {
+      const prepared = await extracted.prepare(index);
+      const result = await prepared.run();
+      const changed = result.rowsChanged;
+      if (changed > 0) rowsChanged = (rowsChanged ?? 0) + changed;
+    }
+    return { rowsChanged };
+  }
+
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return reader.getRowObjects().map((row) => jsonFriendly(row) as Record<string, unknown>);
+  }
+
+  async describeRelation(target: Target): Promise<RelationInfo | undefined> {
+    const where = `database_name = ${sqlString(target.database ?? this.database)} and schema_name = ${sqlString(target.schema ?? "main")}`;
+    const kinds = await this.query(
+      `select 'table' as kind from duckdb_tables() where ${where} and table_name = ${sqlString(target.name)}
+       union all select 'view' from duckdb_views() where ${where} and view_name = ${sqlString(target.name)} and not internal`,
+    );
+    const kind = kinds[0]?.kind as RelationInfo["kind"] | undefined;
+    if (!kind) return undefined;
+    const columns = await this.query(
+      `select column_name as name, data_type as type from duckdb_columns() where ${where} and table_name = ${sqlString(target.name)} order by column_index`,
+    );
+    return { kind, columns: columns as unknown as Column[] };
+  }
+
+  async describeQuery(sql: string): Promise<Column[]> {
+    const prepared = await this.connection.prepare(sql);
+    const columns: Column[] = [];
+    for (let index = 0; index < prepared.columnCount; index++) {
+      columns.push({ name: prepared.columnName(index), type: prepared.columnType(index).toString() });
+    }
+    prepared.destroySync();
+    return columns;
+  }
+}
+
+/**
+ * The embedded warehouse: one DuckDB instance with the warehouse file attached under the project's
+ * default database name, and a small pool of connections so independent actions run side by side.
+ * Opening it takes DuckDB's file lock: one writing process per file.
+ */
+export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
+  readonly dialect = "duckdb" as const;
+  /** The lake commit clock the bronze views were created at (lake/commitClock.ts), when they were. */
+  lakeSnapshotMicros: bigint | undefined;
+  private readonly idle: DuckDbSession[] = [];
+  private readonly waiting: ((session: DuckDbSession) => void)[] = [];
+  private schemaLock: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connections: DuckDBConnection[],
+    private readonly options: DuckDbOptions,
+  ) {
+    super();
+    this.idle = connections.map((c) => new DuckDbSession(c, options.database));
+  }
+
+  static async open(options: DuckDbOptions): Promise<DuckDbAdapter> {
+    const instance = await DuckDBInstance.create(":memory:");
+    const first = await instance.connect();
+    await first.run(`attach ${sqlString(options.path)} as ${quoteIdentifier(options.database)}${options.readOnly ? " (read_only)" : ""}`);
+    await first.run(`use ${quoteIdentifier(options.database)}`);
+    const connections = [first];
+    for (let i = 1; i < (options.connections ?? 4); i++) {
+      const connection = await instance.connect();
+      await connection.run(`use ${quoteIdentifier(options.database)}`);
+      connections.push(connection);
+    }
+    return new DuckDbAdapter(instance, connections, options);
+  }
+
+  relationName(target: Target): string {
+    return relationName(target);
+  }
+
+  translateNames(sql: string): string {
+    return this.options.translator ? this.options.translator.translate(sql) : sql;
+  }
+
+  /**
+   * Two catalog scans for any number of relations. DuckDB's catalog functions list every relation
+   * whatever the filter, so describing actions one by one grows with the square of the graph's size.
+   */
+  override async describeRelations(targets: Target[]): Promise<Map<string, RelationInfo>> {
+    const [relations, columns] = await this.withSession(async (s) => [
+      await s.query(
+        `select database_name as db, schema_name as sch, table_name as name, 'table' as kind from duckdb_tables()
+         union all select database_name, schema_name, view_name, 'view' from duckdb_views() where not internal`,
+      ),
+      await s.query(
+        `select database_name as db, schema_name as sch, table_name as name, column_name, data_type from duckdb_columns()
+         order by database_name, schema_name, table_name, column_index`,
+      ),
+    ]);
+    const key = (db: unknown, schema: unknown, name: unknown) => JSON.stringify([db, schema, name]);
+    const all = new Map<string, RelationInfo>();
+    for (const r of relations) all.set(key(r.db, r.sch, r.name), { kind: r.kind as RelationInfo["kind"], columns: [] });
+    for (const c of columns) all.get(key(c.db, c.sch, c.name))?.columns.push({ name: String(c.column_name), type: String(c.data_type) });
+    const found = new Map<string, RelationInfo>();
+    for (const target of targets) {
+      const info = all.get(key(target.database ?? this.options.database, target.schema ?? "main", target.name));
+      if (info) found.set(targetName(target), info);
+    }
+    return found;
+  }
+
+  async withSession<T>(fn: (session: WarehouseSession) => Promise<T>): Promise<T> {
+    const session = this.idle.pop() ?? (await new Promise<DuckDbSession>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await fn(session);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(session);
+      else this.idle.push(session);
+    }
+  }
+
+  async ensureSchema(database: string | undefined, schema: string): Promise<void> {
+    // Concurrent CREATE SCHEMA on two connections is a catalog write-write conflict in DuckDB: serialize.
+    const name = [database ?? this.options.database, schema].map(quoteIdentifier).join(".");
+    const next = this.schemaLock.then(() => this.execute(`create schema if not exists ${name}`));
+    this.schemaLock = next.catch(() => undefined);
+    await next;
+  }
+
+  async close(): Promise<void> {
+    for (const connection of this.connections) connection.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,213 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import vm from "node:vm";
+import { createRequire } from "node:module";
+import { PACKAGE_ROOT } from "../../lib/home.js";
+
+/** The pieces of @dataform/core that pulse uses; the bundle exports more. */
+export interface DataformCore {
+  version: string;
+  main(request: string): string;
+  compiler(code: string, filePath: string): string;
+}
+
+/** Where a project's @dataform/core comes from: the project's own node_modules, else pulse's pinned copy. */
+export function locateCoreBundle(projectDir: string): string {
+  const own = path.join(projectDir, "node_modules", "@dataform", "core", "bundle.js");
+  if (fs.existsSync(own)) return own;
+  return createRequire(path.join(PACKAGE_ROOT, "package.json")).resolve("@dataform/core/bundle.js");
+}
+
+// Parsing the 1 MB core bundle costs more than the whole compile of a small project, so each bundle is
+// parsed once per process and then evaluated afresh in a new context for every compile.
+const scriptCache = new Map<string, { script: vm.Script; cacheFile: string; cached: boolean }>();
+
+/**
+ * Where V8's code cache for a bundle lives across processes (as Node's own compile cache does, under the
+ * temp dir). The key changes with the bundle file and the Node version, either of which invalidates it.
+ */
+function codeCacheFile(bundlePath: string, source: string): string {
+  const stat = fs.statSync(bundlePath);
+  const key = createHash("sha256").update(`${bundlePath}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}\0${source.length}`).digest("hex");
+  return path.join(os.tmpdir(), "pulse-compile-cache", `${key.slice(0, 32)}.v8`);
+}
+
+function readIfExists(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function coreScript(bundlePath: string): vm.Script {
+  let entry = scriptCache.get(bundlePath);
+  if (!entry) {
+    const source = fs.readFileSync(bundlePath, "utf8");
+    const cacheFile = codeCacheFile(bundlePath, source);
+    const cachedData = readIfExists(cacheFile);
+    const script = new vm.Script(wrapCommonJs(source), { filename: bundlePath, cachedData });
+    entry = { script, cacheFile, cached: cachedData !== undefined && !script.cachedDataRejected };
+    scriptCache.set(bundlePath, entry);
+  }
+  return entry.script;
+}
+
+/**
+ * Saves V8's code cache of the core bundles this process compiled, once per bundle and Node version.
+ * Called after a compile, so the cache also holds the functions that compile ran. Never fails a compile:
+ * an unwritable temp dir only means the next process parses the bundle again.
+ */
+export function saveCoreCodeCache(): void {
+  for (const entry of scriptCache.values()) {
+    if (entry.cached) continue;
+    entry.cached = true;
+    try {
+      fs.mkdirSync(path.dirname(entry.cacheFile), { recursive: true });
+      const temporary = `${entry.cacheFile}.${process.pid}.tmp`;
+      fs.writeFileSync(temporary, entry.script.createCachedData());
+      fs.renameSync(temporary, entry.cacheFile);
+    } catch {
+      // Best effort, see above.
+    }
+  }
+}
+
+function wrapCommonJs(source: string): string {
+  return `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+}
+
+const SOURCE_EXTENSIONS = [".js", ".sqlx", ".sql", ".yaml", ".yml", ".json", ".ipynb", ".md"];
+/** Files @dataform/core turns into JavaScript before they are evaluated (the official CLI's list). */
+const COMPILED_EXTENSIONS = new Set([".js", ".sql", ".sqlx", ".yaml", ".yml"]);
+/** Node built-ins a project may require; the official CLI's sandbox allows the same one. */
+const ALLOWED_BUILTINS: Record<string, unknown> = { path };
+
+/**
+ * A CommonJS module system for one compile, in its own V8 context, with the resolution rules of the
+ * official CLI: bare names resolve against the project root (core requires `definitions/x.sqlx`, users
+ * require `includes/constants`), relative names against the requiring file, and packages from the
+ * project's node_modules. Each evaluated file is pushed on a stack that core reads through
+ * `__dataform_current_file` to attribute actions to their file.
+ */
+export class CompileSandbox {
+  readonly context: vm.Context;
+  readonly core: DataformCore;
+  private readonly cache = new Map<string, { exports: unknown }>();
+  private readonly fileStack: string[] = [];
+
+  constructor(
+    readonly projectDir: string,
+    readonly coreBundlePath: string,
+  ) {
+    const sandbox: Record<string, unknown> = {
+      console,
+      Buffer,
+      TextEncoder,
+      TextDecoder,
+      URL,
+      setTimeout,
+      clearTimeout,
+      setImmediate,
+      clearImmediate,
+      queueMicrotask,
+      process: { env: {}, version: process.version, versions: process.versions, platform: process.platform, cwd: () => projectDir },
+    };
+    this.context = vm.createContext(sandbox);
+    vm.runInContext("globalThis.global = globalThis;", this.context);
+    Object.defineProperty(sandbox, "__dataform_current_file", {
+      configurable: true,
+      get: () => this.fileStack[this.fileStack.length - 1] ?? null,
+    });
+    this.core = this.evaluateCore();
+  }
+
+  private evaluateCore(): DataformCore {
+    const module = { exports: {} as unknown };
+    const fn = coreScript(this.coreBundlePath).runInContext(this.context) as (...args: unknown[]) => void;
+    fn(module.exports, this.requireFrom(path.dirname(this.coreBundlePath)), module, this.coreBundlePath, path.dirname(this.coreBundlePath));
+    this.cache.set(this.coreBundlePath, module);
+    return module.exports as DataformCore;
+  }
+
+  /** Sets a global in the compile context (the CLI sets `workflowSettingsYaml` this way). */
+  setGlobal(name: string, value: unknown): void {
+    (this.context as Record<string, unknown>)[name] = value;
+  }
+
+  requireFrom(fromDir: string): (id: string) => unknown {
+    return (id: string) => this.require(id, fromDir);
+  }
+
+  require(id: string, fromDir: string): unknown {
+    if (id === "@dataform/core") return this.core;
+    if (id in ALLOWED_BUILTINS) return ALLOWED_BUILTINS[id];
+    const filePath = this.resolve(id, fromDir);
+    const cached = this.cache.get(filePath);
+    if (cached) return cached.exports;
+    return this.load(filePath);
+  }
+
+  private resolve(id: string, fromDir: string): string {
+    const relative = id.startsWith("./") || id.startsWith("../");
+    const base = relative ? path.resolve(fromDir, id) : path.isAbsolute(id) ? id : path.join(this.projectDir, id);
+    const found = resolveFile(base);
+    if (found) return found;
+    if (!relative && !path.isAbsolute(id)) {
+      const pkg = resolvePackage(path.join(this.projectDir, "node_modules", id));
+      if (pkg) return pkg;
+    }
+    throw new Error(`Cannot find module '${id}' (looked in ${path.relative(this.projectDir, base) || "."}${relative ? "" : " and node_modules"})`);
+  }
+
+  private load(filePath: string): unknown {
+    const module = { exports: {} as unknown };
+    this.cache.set(filePath, module);
+    const extension = path.extname(filePath);
+    let source = fs.readFileSync(filePath, "utf8");
+    if (extension === ".json") {
+      module.exports = JSON.parse(source);
+      return module.exports;
+    }
+    if (COMPILED_EXTENSIONS.has(extension)) source = this.core.compiler(source, filePath);
+    const fn = vm.runInContext(wrapCommonJs(source), this.context, { filename: filePath }) as (...args: unknown[]) => void;
+    this.fileStack.push(filePath);
+    try {
+      fn(module.exports, this.requireFrom(path.dirname(filePath)), module, filePath, path.dirname(filePath));
+    } catch (error) {
+      this.cache.delete(filePath);
+      throw error;
+    } finally {
+      this.fileStack.pop();
+    }
+    return module.exports;
+  }
+}
+
+function resolveFile(base: string): string | undefined {
+  if (isFile(base)) return base;
+  for (const extension of SOURCE_EXTENSIONS) {
+    if (isFile(base + extension)) return base + extension;
+  }
+  const index = path.join(base, "index.js");
+  return isFile(index) ? index : undefined;
+}
+
+function resolvePackage(dir: string): string | undefined {
+  const manifest = path.join(dir, "package.json");
+  if (isFile(manifest)) {
+    const main = (JSON.parse(fs.readFileSync(manifest, "utf8")) as { main?: string }).main ?? "index.js";
+    return resolveFile(path.join(dir, main));
+  }
+  return resolveFile(dir);
+}
+
+function isFile(candidate: string): boolean {
+  try {
+    return fs.statSync(candidate).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,41 @@
+import { textTable } from "../../lib/textTable.js";
+import type { ActionResult, RunSummary } from "./results.js";
+import { counts } from "./results.js";
+
+/** The per-action table printed after a run. */
+export function resultsTable(results: ActionResult[]): string {
+  return textTable(
+    ["action", "type", "status", "rows", "seconds"],
+    results.map((r) => [r.name, r.mode && r.type !== "view" ? `${r.type} (${r.mode})` : r.type, r.status, r.rows ?? null, Math.round(r.seconds * 1000) / 1000]),
+  );
+}
+
+/** Why each failed action failed and why each skipped one was skipped. */
+export function failureDetails(results: ActionResult[]): string[] {
+  return results.flatMap((r) => {
+    if (r.status === "failed") return [`FAILED ${r.name}: ${r.error ?? "unknown error"}`];
+    if (r.status === "skipped") return [`skipped ${r.name}: dependency ${r.skippedBecause} did not succeed`];
+    return [];
+  });
+}
+
+/** One line: how many actions did what, and how long it took. */
+export function summaryLine(summary: RunSummary): string {
+  const tally = counts(summary.results);
+  const seconds = (summary.finishedAt.getTime() - summary.startedAt.getTime()) / 1000;
+  const parts = [`${tally.success} succeeded`, `${tally.failed} failed`, `${tally.skipped} skipped`];
+  if (tally.disabled > 0) parts.push(`${tally.disabled} disabled`);
+  const verb = summary.dryRun ? "Dry run planned" : tally.failed > 0 ? "Run FAILED" : "Run succeeded";
+  return `${verb}: ${summary.results.length} action(s): ${parts.join(", ")} in ${seconds.toFixed(2)}s`;
+}
+
+/** The dry-run plan: each action with every statement it would execute. */
+export function planText(results: ActionResult[]): string {
+  return results
+    .map((r) => {
+      const header = `-- ${r.name} [${r.type}${r.mode ? `, ${r.mode}` : ""}]${r.status === "failed" ? ` CANNOT PLAN: ${r.error}` : ""}${r.status === "skipped" ? ` (skipped: ${r.skippedBecause})` : ""}`;
+      const steps = (r.plan?.steps ?? []).map((step) => `-- step: ${step.label}\n${step.sql.trim()};`);
+      return [header, ...steps].join("\n");
+    })
+    .join("\n\n");
+}

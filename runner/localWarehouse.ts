@@ -1,0 +1,65 @@
+import fs from "node:fs";
+import { homePaths } from "../lib/home.js";
+import { UserError } from "../lib/errors.js";
+import { BRONZE_TABLE_NAMES } from "../lake/bronzeTables.js";
+import { bronzeViewStatements } from "../lake/bronzeViews.js";
+import { ensureLake } from "../lake/ensureLake.js";
+import { readCommitClock } from "../lake/commitClock.js";
+import type { CompiledGraph } from "./compile/graph.js";
+import { DuckDbAdapter } from "./adapters/duckdb/duckdbAdapter.js";
+import { NameTranslator, graphTargets } from "./adapters/duckdb/names.js";
+
+export const DEFAULT_DATABASE = "pulse";
+
+export interface OpenOptions {
+  home: string;
+  /** The compiled graph: its targets drive name translation, its declarations which lake tables to expose. */
+  graph?: CompiledGraph;
+  /** The catalog name when there is no graph (defaults to the graph's defaultDatabase, else "pulse"). */
+  database?: string;
+  /** Open without writing anything: read-only if the warehouse exists, an empty in-memory one if not. */
+  readOnly?: boolean;
+  connections?: number;
+}
+
+/** The lake tables a graph declares as sources (`bronze.<table>`), which the warehouse exposes as views. */
+function declaresLakeTables(graph: CompiledGraph | undefined): boolean {
+  const lakeTables = new Set<string>(BRONZE_TABLE_NAMES);
+  return (graph?.declarations ?? []).some((d) => d.target.schema === "bronze" && lakeTables.has(d.target.name));
+}
+
+/**
+ * Opens `$PULSE_HOME/warehouse.duckdb` under the project's default database name and exposes the bronze
+ * lake in it. DuckDB allows one process per file; a clear error replaces its lock message.
+ */
+export async function openLocalWarehouse(options: OpenOptions): Promise<DuckDbAdapter> {
+  const paths = homePaths(options.home);
+  const database = options.graph?.projectConfig.defaultDatabase || options.database || DEFAULT_DATABASE;
+  const translator = options.graph ? new NameTranslator(graphTargets(options.graph)) : undefined;
+  const exists = fs.existsSync(paths.warehouse);
+  if (!options.readOnly) fs.mkdirSync(paths.home, { recursive: true });
+  let adapter: DuckDbAdapter;
+  try {
+    adapter = await DuckDbAdapter.open({
+      path: options.readOnly && !exists ? ":memory:" : paths.warehouse,
+      readOnly: options.readOnly && exists,
+      database,
+      translator,
+      connections: options.connections,
+    });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/lock/i.test(message)) {
+      throw new UserError(`the warehouse ${paths.warehouse} is in use by another process: ${message.split("\n")[0]}`, 75);
+    }
+    throw error;
+  }
+  if (!options.readOnly && (declaresLakeTables(options.graph) || !options.graph)) {
+    await ensureLake(options.home);
+    // One snapshot of the lake for everything this process reads (see lake/commitClock.ts).
+    const snapshotMicros = await readCommitClock(paths);
+    for (const statement of bronzeViewStatements(paths.lake, { catalog: database, snapshotMicros })) await adapter.execute(statement);
+    adapter.lakeSnapshotMicros = snapshotMicros;
+  }
+  return adapter;
+}

@@ -1,0 +1,114 @@
+import type { Dialect } from "../adapters/adapter.js";
+import type { CompiledTable, Target } from "../compile/graph.js";
+import type { ExecutableAction } from "../select/actions.js";
+import * as sql from "./sql.js";
+import { PlanError, type ActionPlan, type ActionState, type Step } from "./steps.js";
+import { schemaChangeSteps } from "./schemaChange.js";
+
+export interface PlanContext {
+  dialect: Dialect;
+  fullRefresh: boolean;
+  /** The engine's relation name for a target. */
+  relation(target: Target): string;
+  /** Rewrites Dataform's rendered names for the engine. */
+  translate(sql: string): string;
+}
+
+/** Whether a table action runs incrementally on this run, given what exists — Dataform's rule. */
+export function runsIncrementally(table: CompiledTable, state: ActionState, fullRefresh: boolean): boolean {
+  if (table.enumType !== "INCREMENTAL" || state.existing?.kind !== "table") return false;
+  return !fullRefresh || table.protected === true;
+}
+
+/**
+ * Pre- and post-operations that render to nothing (e.g. a dialect helper with nothing to do on this warehouse)
+ * are dropped, as the official CLI drops them, instead of being sent as empty statements.
+ */
+function operationSteps(queries: string[] | undefined, label: string, t: (text: string) => string): Step[] {
+  return (queries ?? []).filter((q) => q.trim() !== "").map((q): Step => ({ kind: "sql", label, sql: t(q) }));
+}
+
+/** Builds the ordered statements of one action. Pure: everything it needs is in its arguments. */
+export function planAction(action: ExecutableAction, state: ActionState, context: PlanContext): ActionPlan {
+  const target = action.action.target;
+  const relation = context.relation(target);
+  const t = (text: string) => context.translate(text);
+
+  if (action.kind === "operation") {
+    const steps: Step[] = (action.action.queries ?? []).map((query, i) => ({ kind: "sql", label: `operation ${i + 1}`, sql: t(query), writesRows: true }));
+    return { name: action.name, type: "operations", steps };
+  }
+
+  if (action.kind === "assertion") {
+    const rendered = t(action.action.query ?? "");
+    // Built-in rowConditions assertions quote each condition in a string literal with BigQuery's \' escape;
+    // DuckDB strings escape a quote by doubling it.
+    const query = context.dialect === "duckdb" && action.action.parentAction ? rendered.replaceAll("\\'", "''") : rendered;
+    return {
+      name: action.name,
+      type: "assertion",
+      steps: [
+        { kind: "sql", label: "assertion view", sql: sql.createViewAs(relation, query) },
+        {
+          kind: "expectEmpty",
+          label: "assertion",
+          sql: sql.countRows(relation),
+          sampleSql: sql.sampleRows(relation),
+          failure: `assertion failed: ${action.name} returned rows`,
+        },
+      ],
+    };
+  }
+
+  const table = action.action;
+  const type = table.enumType === "VIEW" ? "view" : table.enumType === "INCREMENTAL" ? "incremental" : "table";
+  const steps: Step[] = [];
+  if (runsIncrementally(table, state, context.fullRefresh)) {
+    steps.push(...operationSteps(table.incrementalPreOps, "incremental pre-operation", t));
+    steps.push(...incrementalSteps(table, state, relation, context));
+    steps.push(...operationSteps(table.incrementalPostOps, "incremental post-operation", t));
+    return { name: action.name, type, mode: "incremental", steps };
+  }
+
+  steps.push(...operationSteps(table.preOps, "pre-operation", t));
+  const wanted = type === "view" ? "view" : "table";
+  if (state.existing && state.existing.kind !== wanted) {
+    steps.push({ kind: "sql", label: `drop ${state.existing.kind} (type changed)`, sql: sql.dropRelation(state.existing.kind, relation) });
+  }
+  const query = t(table.query ?? "");
+  steps.push({ kind: "sql", label: type === "view" ? "create view" : "create table", sql: type === "view" ? sql.createViewAs(relation, query) : sql.createTableAs(relation, query) });
+  steps.push(...operationSteps(table.postOps, "post-operation", t));
+  const mode = !state.existing ? "create" : type === "incremental" ? "full-refresh" : "replace";
+  return { name: action.name, type, mode, steps, rowCountSql: type === "view" ? undefined : sql.countRows(relation) };
+}
+
+function incrementalSteps(table: CompiledTable, state: ActionState, relation: string, context: PlanContext): Step[] {
+  const existing = state.existing!;
+  const batchColumns = state.incrementalColumns;
+  if (!batchColumns) throw new PlanError("incremental plan needs the incremental query's columns");
+  const { dialect } = context;
+  const staging = sql.stagingName(dialect);
+  const uniqueKey = table.uniqueKey ?? [];
+  const schemaChange = schemaChangeSteps(dialect, relation, table.onSchemaChange ?? "IGNORE", existing.columns, batchColumns, uniqueKey);
+  const batchNames = new Set(batchColumns.map((c) => c.name));
+  // After EXTEND/SYNCHRONIZE the table has the batch's columns; with IGNORE only the table's own columns are written.
+  const columns = schemaChange.resultColumns.map((c) => c.name).filter((name) => batchNames.has(name));
+  const steps: Step[] = [
+    { kind: "sql", label: "stage incremental batch", sql: sql.createStaging(dialect, context.translate(table.incrementalQuery ?? table.query ?? "")) },
+    ...schemaChange.steps,
+  ];
+  if (uniqueKey.length > 0) {
+    steps.push({
+      kind: "expectEmpty",
+      label: "merge key check",
+      sql: sql.ambiguousMergeCount(dialect, relation, staging, uniqueKey),
+      sampleSql: sql.ambiguousMergeSample(dialect, relation, staging, uniqueKey),
+      failure: `UPDATE/MERGE must match at most one source row for each target row: the incremental batch has several rows for one uniqueKey (${uniqueKey.join(", ")}) of an existing row`,
+    });
+    steps.push({ kind: "sql", label: "merge", sql: sql.mergeFrom(dialect, relation, staging, uniqueKey, columns), writesRows: true });
+  } else {
+    steps.push({ kind: "sql", label: "insert", sql: sql.insertFrom(dialect, relation, staging, columns), writesRows: true });
+  }
+  steps.push({ kind: "sql", label: "drop staged batch", sql: sql.dropStaging(dialect) });
+  return steps;
+}

@@ -1,0 +1,100 @@
+import type { Column } from "../adapters/adapter.js";
+import type { Dialect } from "../adapters/adapter.js";
+
+/** Pure SQL text builders. Identifiers arrive already quoted for the dialect (relation names) or raw (columns). */
+
+export function quoteColumn(dialect: Dialect, name: string): string {
+  return dialect === "bigquery" ? `\`${name.replace(/`/g, "\\`")}\`` : `"${name.replace(/"/g, '""')}"`;
+}
+
+export function createTableAs(relation: string, query: string): string {
+  return `create or replace table ${relation} as\n${query.trim()}`;
+}
+
+export function createViewAs(relation: string, query: string): string {
+  return `create or replace view ${relation} as\n${query.trim()}`;
+}
+
+export function dropRelation(kind: "table" | "view", relation: string): string {
+  return `drop ${kind} if exists ${relation}`;
+}
+
+/** A session-scoped copy of the incremental batch: computed once, checked, then merged. */
+export function stagingName(dialect: Dialect): string {
+  // BigQuery: a temp table of the action's session, referenced unqualified.
+  return dialect === "duckdb" ? `temp.main."__pulse_incremental_batch"` : "__pulse_incremental_batch";
+}
+
+export function createStaging(dialect: Dialect, query: string): string {
+  return dialect === "duckdb"
+    ? `create or replace temp table "__pulse_incremental_batch" as\n${query.trim()}`
+    : `create temp table __pulse_incremental_batch as\n${query.trim()}`;
+}
+
+export function dropStaging(dialect: Dialect): string {
+  return `drop table if exists ${stagingName(dialect)}`;
+}
+
+export function insertFrom(dialect: Dialect, relation: string, source: string, columns: string[]): string {
+  const list = columns.map((c) => quoteColumn(dialect, c)).join(", ");
+  return `insert into ${relation} (${list})\nselect ${list} from ${source}`;
+}
+
+function keyMatch(dialect: Dialect, uniqueKey: string[], left: string, right: string): string {
+  return uniqueKey.map((k) => `${left}.${quoteColumn(dialect, k)} = ${right}.${quoteColumn(dialect, k)}`).join(" and ");
+}
+
+/** MERGE by unique key, as Dataform does on BigQuery: update every column of a matched row, insert the rest. */
+export function mergeFrom(dialect: Dialect, relation: string, source: string, uniqueKey: string[], columns: string[]): string {
+  const updates = columns.map((c) => `${quoteColumn(dialect, c)} = s.${quoteColumn(dialect, c)}`).join(", ");
+  const list = columns.map((c) => quoteColumn(dialect, c)).join(", ");
+  const values = columns.map((c) => `s.${quoteColumn(dialect, c)}`).join(", ");
+  return [
+    `merge into ${relation} as t`,
+    `using ${source} as s`,
+    `on ${keyMatch(dialect, uniqueKey, "t", "s")}`,
+    `when matched then update set ${updates}`,
+    `when not matched then insert (${list}) values (${values})`,
+  ].join("\n");
+}
+
+/**
+ * Counts target rows that more than one batch row would update. BigQuery rejects such a MERGE
+ * ("must match at most one source row for each target row") while DuckDB accepts it, so pulse checks
+ * first and fails the same way.
+ */
+export function ambiguousMergeCount(dialect: Dialect, relation: string, source: string, uniqueKey: string[]): string {
+  const keys = uniqueKey.map((k) => `s.${quoteColumn(dialect, k)}`).join(", ");
+  return [
+    `select count(*) as row_count from (`,
+    `  select ${keys} from ${source} as s`,
+    `  where exists (select 1 from ${relation} as t where ${keyMatch(dialect, uniqueKey, "t", "s")})`,
+    `  group by ${keys} having count(*) > 1`,
+    `) as ambiguous`,
+  ].join("\n");
+}
+
+export function ambiguousMergeSample(dialect: Dialect, relation: string, source: string, uniqueKey: string[]): string {
+  const keys = uniqueKey.map((k) => `s.${quoteColumn(dialect, k)}`).join(", ");
+  return [
+    `select ${keys}, count(*) as batch_rows from ${source} as s`,
+    `where exists (select 1 from ${relation} as t where ${keyMatch(dialect, uniqueKey, "t", "s")})`,
+    `group by ${keys} having count(*) > 1 limit 5`,
+  ].join("\n");
+}
+
+export function addColumn(dialect: Dialect, relation: string, column: Column): string {
+  return `alter table ${relation} add column ${quoteColumn(dialect, column.name)} ${column.type}`;
+}
+
+export function dropColumn(dialect: Dialect, relation: string, name: string): string {
+  return `alter table ${relation} drop column ${quoteColumn(dialect, name)}`;
+}
+
+export function countRows(relation: string): string {
+  return `select count(*) as row_count from ${relation}`;
+}
+
+export function sampleRows(relation: string, limit = 5): string {
+  return `select * from ${relation} limit ${limit}`;
+}

@@ -1,0 +1,33 @@
+import type { Column, RelationInfo } from "../adapters/adapter.js";
+
+/**
+ * One thing the executor does for an action, in order. Every step carries its full SQL so a dry run
+ * can print exactly what a real run would execute.
+ */
+export type Step =
+  /** `writesRows`: the rows this statement changes are the action's rows (not those of pre/post operations). */
+  | { kind: "sql"; label: string; sql: string; writesRows?: boolean }
+  /** Runs `sql` (a count) and fails the action when it returns a count above zero. */
+  | { kind: "expectEmpty"; label: string; sql: string; sampleSql: string; failure: string };
+
+export type ActionType = "table" | "view" | "incremental" | "operations" | "assertion";
+
+export interface ActionPlan {
+  name: string;
+  type: ActionType;
+  /** How a table is materialized on this run; absent for operations and assertions. */
+  mode?: "create" | "replace" | "incremental" | "full-refresh";
+  steps: Step[];
+  /** Counts the rows of the built relation, for the report, when the build statement cannot say. */
+  rowCountSql?: string;
+}
+
+/** What the warehouse looks like for one action just before it runs. */
+export interface ActionState {
+  /** The action's own relation, if it exists. */
+  existing?: RelationInfo;
+  /** The columns the incremental query produces, when the action will run incrementally. */
+  incrementalColumns?: Column[];
+}
+
+export class PlanError extends Error {}

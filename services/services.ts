@@ -1,0 +1,97 @@
+import path from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import { startKafkaBroker, type Log } from "./kafka.js";
+import { startPubsubEmulator } from "./pubsubEmulator.js";
+import { servicesStateDir } from "./paths.js";
+import { isPortOpen, livePid, stopService, withLock } from "./process.js";
+
+export const KAFKA_PORT = Number(process.env.PULSE_KAFKA_PORT ?? 9092);
+export const PUBSUB_PORT = Number(process.env.PULSE_PUBSUB_PORT ?? 8085);
+export const KAFKA_BROKERS = `127.0.0.1:${KAFKA_PORT}`;
+export const PUBSUB_EMULATOR_HOST = `127.0.0.1:${PUBSUB_PORT}`;
+
+export type ServiceName = "kafka" | "pubsub";
+/** `started`: this call launched it; `running`: something already listened on the port. */
+export type UpOutcome = "started" | "running";
+
+function files(stateDir: string) {
+  return {
+    lock: path.join(stateDir, "services.lock"),
+    kafkaDir: path.join(stateDir, `kafka-${KAFKA_PORT}`),
+    kafkaPid: path.join(stateDir, `kafka-${KAFKA_PORT}.pid`),
+    pubsubDir: path.join(stateDir, `pubsub-${PUBSUB_PORT}`),
+    pubsubPid: path.join(stateDir, `pubsub-${PUBSUB_PORT}.pid`),
+  };
+}
+
+/** Starts whichever of Kafka and the Pub/Sub emulator is not already listening; safe to call concurrently. */
+export async function servicesUp(log: Log, only: ServiceName[] = ["kafka", "pubsub"]): Promise<Record<ServiceName, UpOutcome | "skipped">> {
+  const f = files(servicesStateDir());
+  return withLock(f.lock, async () => {
+    const outcome: Record<ServiceName, UpOutcome | "skipped"> = { kafka: "skipped", pubsub: "skipped" };
+    if (only.includes("kafka")) {
+      if (await isPortOpen(KAFKA_PORT)) {
+        log(`kafka: already listening on ${KAFKA_BROKERS}`);
+        outcome.kafka = "running";
+      } else {
+        await startKafkaBroker({ port: KAFKA_PORT, controllerPort: KAFKA_PORT + 1, dir: f.kafkaDir, pidFile: f.kafkaPid, log });
+        await waitForKafka(KAFKA_BROKERS, 60_000);
+        log(`kafka: ready on ${KAFKA_BROKERS}`);
+        outcome.kafka = "started";
+      }
+    }
+    if (only.includes("pubsub")) {
+      if (await isPortOpen(PUBSUB_PORT)) {
+        log(`pubsub: already listening on ${PUBSUB_EMULATOR_HOST}`);
+        outcome.pubsub = "running";
+      } else {
+        await startPubsubEmulator({ port: PUBSUB_PORT, dir: f.pubsubDir, pidFile: f.pubsubPid, log });
+        log(`pubsub: ready on ${PUBSUB_EMULATOR_HOST} (export PUBSUB_EMULATOR_HOST=${PUBSUB_EMULATOR_HOST})`);
+        outcome.pubsub = "started";
+      }
+    }
+    return outcome;
+  });
+}
+
+/** Stops only services whose pid file this machine's `servicesUp` wrote; a broker someone else runs is left alone. */
+export async function servicesDown(log: Log, only: ServiceName[] = ["kafka", "pubsub"]): Promise<void> {
+  const f = files(servicesStateDir());
+  await withLock(f.lock, async () => {
+    if (only.includes("pubsub")) {
+      log((await stopService(f.pubsubPid, 10_000)) ? "pubsub: stopped" : "pubsub: not started by services:up, left alone");
+    }
+    if (only.includes("kafka")) {
+      log((await stopService(f.kafkaPid, 30_000)) ? "kafka: stopped" : "kafka: not started by services:up, left alone");
+    }
+  });
+}
+
+export async function servicesStatus(): Promise<Record<ServiceName, { listening: boolean; ownedPid?: number }>> {
+  const f = files(servicesStateDir());
+  return {
+    kafka: { listening: await isPortOpen(KAFKA_PORT), ownedPid: livePid(f.kafkaPid)?.pid },
+    pubsub: { listening: await isPortOpen(PUBSUB_PORT), ownedPid: livePid(f.pubsubPid)?.pid },
+  };
+}
+
+/** The listener opens before the controller has elected itself; a metadata round trip proves it serves. */
+export async function waitForKafka(brokers: string, timeoutMs: number): Promise<void> {
+  const kafka = new Kafka({ clientId: "pulse-services", brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const admin = kafka.admin();
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      await admin.disconnect();
+      return;
+    } catch (error) {
+      lastError = error;
+      await admin.disconnect().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  throw new Error(`kafka on ${brokers} did not answer metadata requests within ${timeoutMs / 1000} s: ${String(lastError)}`);
+}

@@ -1,0 +1,7 @@
+import { ensureTestServices } from "../../services/testServices.js";
+
+/** Starts Kafka and the Pub/Sub emulator if they are not running, and stops afterwards only what it started. */
+export default async function setup(): Promise<() => Promise<void>> {
+  const services = await ensureTestServices();
+  return () => services.stop();
+}

@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { Kafka, logLevel } from "kafkajs";
+import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST } from "../../services/services.js";
+import { PACKAGE_ROOT } from "../../lib/home.js";
+
+export const REFERENCE = path.resolve(PACKAGE_ROOT, "../shared/reference-data");
+/** Reference set 1's messages per topic (README of the reference data). */
+export const SET1 = { user_info: 7, bpm: 253_801, workout: 16 } as const;
+export const SET1_TOTAL = SET1.user_info + SET1.bpm + SET1.workout;
+
+export { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST };
+
+export function uniquePrefix(name: string): string {
+  return `t-${name}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}-`;
+}
+
+export async function tempHome(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), "pulse-ingest-"));
+}
+
+export interface CliProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (or the signal name) once the process is gone. */
+  exited: Promise<number | string>;
+}
+
+/** Runs `pulse <args>` from source in its own process, as an operator would, so it can be signalled and killed. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(PACKAGE_ROOT, "cli", "main.ts"), ...args], {
+    cwd: PACKAGE_ROOT,
+    env: { ...process.env, PUBSUB_EMULATOR_HOST, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let text = "";
+  child.stdout!.on("data", (d: Buffer) => (text += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (text += d.toString()));
+  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  return { child, output: () => text, exited };
+}
+
+/** Polls `probe` until it returns a value; gives up early (with its output) if `watch` has exited. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000, everyMs = 250, watch?: CliProcess): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  let gone = false;
+  void watch?.exited.then(() => (gone = true));
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`the process exited while waiting for ${what}:\n${watch!.output()}`);
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  const output = watch ? `\n${watch.output().split("\n").slice(-15).join("\n")}` : "";
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ""}${output}`);
+}
+
+/** Runs SQL over the lake's Parquet files; `{kafka_multiplex}` and `{dead_letters}` expand to read_parquet calls. */
+export async function lakeQuery(home: string, sql: string): Promise<Record<string, unknown>[]> {
+  let text = sql;
+  for (const table of ["kafka_multiplex", "dead_letters"]) {
+    const folder = path.join(home, "lake", "bronze", table);
+    const files = (await readdir(folder).catch(() => [] as string[])).filter((f) => f.endsWith(".parquet"));
+    const source = files.length === 0 ? `(SELECT NULL AS x WHERE false)` : `read_parquet([${files.map((f) => `'${path.join(folder, f)}'`).join(", ")}], union_by_name = true)`;
+    text = text.replaceAll(`{${table}}`, source);
+  }
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const reader = await connection.runAndReadAll(text);
+    return reader.getRowObjectsJS().map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])));
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+export async function multiplexCount(home: string): Promise<number> {
+  const files = await readdir(path.join(home, "lake", "bronze", "kafka_multiplex")).catch(() => [] as string[]);
+  if (!files.some((f) => f.endsWith(".parquet") && f !== "_empty.parquet")) return 0;
+  const [row] = await lakeQuery(home, "SELECT count(*) AS n FROM {kafka_multiplex}");
+  return Number(row?.n ?? 0);
+}
+
+/** Rows per topic, and how many distinct coordinates (Kafka) / message ids they have. */
+export async function topicCounts(home: string, key: "coordinates" | "message_id"): Promise<Record<string, { rows: number; distinct: number }>> {
+  const distinct = key === "coordinates" ? `count(DISTINCT (_source, "partition", "offset"))` : "count(DISTINCT message_id)";
+  const rows = await lakeQuery(home, `SELECT topic, count(*) AS n, ${distinct} AS d FROM {kafka_multiplex} GROUP BY topic`);
+  return Object.fromEntries(rows.map((r) => [String(r.topic), { rows: Number(r.n), distinct: Number(r.d) }]));
+}
+
+export function kafkaClient(brokers = KAFKA_BROKERS): Kafka {
+  return new Kafka({ clientId: "pulse-tests", brokers: [brokers], logLevel: logLevel.NOTHING });
+}
+
+/** The group's committed offset per `topic/partition` (only partitions with a commit). */
+export async function committedOffsets(group: string, topics: string[], brokers = KAFKA_BROKERS): Promise<Record<string, number>> {
+  const admin = kafkaClient(brokers).admin();
+  await admin.connect();
+  try {
+    const result: Record<string, number> = {};
+    for (const t of await admin.fetchOffsets({ groupId: group, topics })) {
+      for (const p of t.partitions) if (Number(p.offset) >= 0) result[`${t.topic}/${p.partition}`] = Number(p.offset);
+    }
+    return result;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,30 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../cli/commands/ingest.js";
+import { UserError } from "../../lib/errors.js";
+import { countRows, landReference, tempHome } from "./landingTestHome.js";
+
+describe("pulse ingest --source landing", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("loads the landing zone once and prints progress and a summary", async () => {
+    const home = await tempHome();
+    await landReference(home, "registered_users", "test_data/1-registered_users_1.csv");
+    const stdout = vi.spyOn(process.stdout, "write").mockReturnValue(true);
+    const stderr = vi.spyOn(process.stderr, "write").mockReturnValue(true);
+    expect(await main(["--source", "landing", "--once", "--home", home])).toBe(0);
+    expect(await countRows(home, "registered_users")).toBe(5);
+    const summary = stdout.mock.calls.map((c) => String(c[0])).join("");
+    expect(summary).toContain("landing load: 1 loaded, 0 already loaded");
+    expect(summary).toContain("bronze.registered_users 5");
+    expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toContain("registered_users/1-registered_users_1.csv: 5 rows");
+    expect(await main(["--source", "landing", "--once", "--home", home])).toBe(0);
+    expect(stdout.mock.calls.map((c) => String(c[0])).join("")).toContain("landing load: 0 loaded, 1 already loaded");
+  });
+
+  it("needs --once and a known source", async () => {
+    const home = await tempHome();
+    await expect(main(["--source", "landing", "--home", home])).rejects.toThrow(UserError);
+    await expect(main(["--source", "landing", "--home", home])).rejects.toThrow(/needs --once/);
+    await expect(main(["--source", "ftp", "--once", "--home", home])).rejects.toThrow(/--source: must be landing, kafka or pubsub/);
+  });
+});

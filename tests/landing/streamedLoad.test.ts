@@ -1,0 +1,62 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { homePaths } from "../../lib/home.js";
+import { LakeWriter } from "../../lake/lakeWriter.js";
+import { loadLandingFile, type LandingFile } from "../../ingest/landing/loadLandingFile.js";
+import type { LandingFeed } from "../../ingest/landing/landingFeeds.js";
+import { query, tempHome } from "./landingTestHome.js";
+
+const envelope = (fields: Record<string, unknown>) =>
+  JSON.stringify({ key: "k", value: JSON.stringify({ device_id: 1, time: 1678410000, heartrate: 60 }), topic: "bpm", partition: 0, offset: 1, timestamp: 1678410000, ...fields });
+
+/** Good lines that exercise every conversion: escapes, a null key, a float and a millisecond timestamp, blank lines. */
+const GOOD_KAFKA = [
+  envelope({ offset: 1, key: 'a"b\\c' }),
+  "",
+  envelope({ offset: 2, key: null }),
+  envelope({ offset: 3, timestamp: 1678492800000 }),
+  "   ",
+  envelope({ offset: 4, topic: "t\u0001x", value: '{"note":"ü €"}' }),
+  `{"key":"k","value":"v","topic":"bpm","partition":2,"offset":5,"timestamp":1678492800.0}`,
+];
+
+const GOOD_GYM = ["mac_address,gym,login,logout", "aa:bb,5,1678521600,1678526100", "aa:cc,6,1678521600.5,", "", "aa:dd,+7,1678521600,1678526100"];
+
+let writer: LakeWriter | undefined;
+afterEach(async () => {
+  await writer?.close();
+  writer = undefined;
+});
+
+async function landedFile(home: string, feed: LandingFeed, name: string, lines: string[]): Promise<LandingFile> {
+  const absolute = path.join(homePaths(home).landing, feed, name);
+  await mkdir(path.dirname(absolute), { recursive: true });
+  await writeFile(absolute, `${lines.join("\n")}\n`);
+  return { absolute, relative: `${feed}/${name}`, feed, format: feed === "kafka_multiplex" ? "jsonl" : "csv", gzip: false };
+}
+
+/** Every bronze column except the ones that name the batch or the file. */
+async function bronzeOf(file: string): Promise<Record<string, unknown>[]> {
+  return query(`SELECT * EXCLUDE (_source, _ingested_at, _batch) FROM read_parquet('${file}') ORDER BY _source_line`);
+}
+
+describe("streamed landing load and its checked fallback", () => {
+  it.each([
+    ["kafka_multiplex", GOOD_KAFKA, "not json"],
+    ["gym_logins", GOOD_GYM, "aa:ee,seven,1678521600,1678526100"],
+  ] as const)("%s: a file of good lines streams; the same file plus one bad line is checked and gives the same bronze", async (feed, good, badLine) => {
+    const home = await tempHome();
+    writer = await LakeWriter.open(home);
+    const clean = await loadLandingFile(writer, await landedFile(home, feed, "clean", good), "clean");
+    const dirty = await loadLandingFile(writer, await landedFile(home, feed, "dirty", [...good, badLine]), "dirty");
+    expect(clean).toMatchObject({ path: "streamed", deadLetters: 0 });
+    expect(dirty).toMatchObject({ path: "checked", deadLetters: 1, rows: clean.rows });
+    expect(clean.rows).toBe(good.filter((line, index) => line.trim() !== "" && !(feed === "gym_logins" && index === 0)).length);
+
+    const lake = path.join(homePaths(home).bronze, feed);
+    expect(await bronzeOf(`${lake}/*-${clean.batches.at(-1)}.parquet`)).toEqual(await bronzeOf(`${lake}/*-${dirty.batches.at(-1)}.parquet`));
+    const dead = await query(`SELECT source, line, decode(raw) AS raw FROM read_parquet('${homePaths(home).bronze}/dead_letters/*-${dirty.batches[0]}.parquet')`);
+    expect(dead).toEqual([{ source: `landing:${feed}/dirty`, line: String(good.length + 1), raw: badLine }]);
+  });
+});
