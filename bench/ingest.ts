@@ -22,6 +22,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { Kafka, Partitioners, logLevel } from "kafkajs";
 import { z } from "zod";
 import { PACKAGE_ROOT } from "../lib/home.js";
+import { ensureTopicsReady } from "../lib/kafkaTopics.js";
 import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST } from "../services/services.js";
 import { isPortOpen } from "../services/process.js";
 import { produceToPubsub } from "../produce/toPubsub.js";
@@ -107,7 +108,7 @@ async function fillKafka(topic: string, total: number): Promise<number> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await Promise.all([admin.connect(), producer.connect()]);
   const started = Date.now();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await ensureTopicsReady(admin, [{ topic, numPartitions: 3 }]);
   const devices = 30;
   for (let sent = 0; sent < total; ) {
     const n = Math.min(20_000, total - sent);

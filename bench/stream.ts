@@ -21,6 +21,7 @@ import { z } from "zod";
 import { commaList } from "../lib/args.js";
 import { durationMs } from "../lib/duration.js";
 import { PACKAGE_ROOT } from "../lib/home.js";
+import { ensureTopicsReady } from "../lib/kafkaTopics.js";
 import { percentile } from "../jobs/watchRuns.js";
 import { sleep } from "../produce/sinkProgress.js";
 import { isPortOpen } from "../services/process.js";
@@ -140,7 +141,7 @@ async function createTopics(prefix: string): Promise<void> {
   const admin = kafkaClient().admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: ["user_info", "bpm", "workout"].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 3 })), waitForLeaders: true });
+    await ensureTopicsReady(admin, ["user_info", "bpm", "workout"].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 3 })));
   } finally {
     await admin.disconnect();
   }

@@ -1,4 +1,5 @@
 import { Kafka, Partitioners, logLevel, type Message, type LogEntry } from "kafkajs";
+import { ensureTopicsReady } from "../lib/kafkaTopics.js";
 import type { ProducerRecord } from "./producerRecord.js";
 import { Pacer, sleep } from "./sinkProgress.js";
 
@@ -43,9 +44,8 @@ export async function produceToKafka(records: AsyncIterable<ProducerRecord>, opt
     const ensureTopic = async (topic: string): Promise<number> => {
       const known = partitionCount.get(topic);
       if (known !== undefined) return known;
-      await admin.createTopics({ topics: [{ topic, numPartitions: opts.partitions, replicationFactor: 1 }], waitForLeaders: true });
-      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-      const count = metadata.topics[0]?.partitions.length ?? opts.partitions;
+      const ready = await ensureTopicsReady(admin, [{ topic, numPartitions: opts.partitions }]);
+      const count = ready.get(topic) ?? opts.partitions;
       partitionCount.set(topic, count);
       return count;
     };

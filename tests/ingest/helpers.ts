@@ -44,6 +44,27 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
   return { child, output: () => text, exited };
 }
 
+/** Thrown by `Background.check` so `waitFor` stops at once rather than polling until its deadline. */
+class BackgroundFailure extends Error {}
+
+export interface Background<T> {
+  promise: Promise<T>;
+  /** Throws if the work has failed, so a wait on something it feeds ends with the real cause. */
+  check(): void;
+}
+
+/** Work a test starts and awaits later (a producer feeding an ingest), with its failure visible meanwhile. */
+export function inBackground<T>(promise: Promise<T>, what: string): Background<T> {
+  let failure: unknown;
+  promise.catch((error: unknown) => (failure = error ?? new Error("rejected")));
+  return {
+    promise,
+    check() {
+      if (failure !== undefined) throw new BackgroundFailure(`${what} failed: ${String(failure)}`);
+    },
+  };
+}
+
 /** Polls `probe` until it returns a value; gives up early (with its output) if `watch` has exited. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000, everyMs = 250, watch?: CliProcess): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -56,6 +77,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       const value = await probe();
       if (value !== undefined && value !== false) return value;
     } catch (error) {
+      if (error instanceof BackgroundFailure) throw error;
       last = error;
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));

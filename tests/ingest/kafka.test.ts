@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { ensureTopicsReady } from "../../lib/kafkaTopics.js";
 import { produceToKafka } from "../../produce/toKafka.js";
 import { replayRecords } from "../../produce/replay.js";
 import type { ProducerRecord } from "../../produce/producerRecord.js";
@@ -37,7 +38,7 @@ async function sendRaw(topic: string, values: (string | Buffer)[]): Promise<void
   const producer = kafka.producer();
   await Promise.all([admin.connect(), producer.connect()]);
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await ensureTopicsReady(admin, [{ topic, numPartitions: 1 }]);
     await producer.send({ topic, messages: values.map((value, i) => ({ key: String(i), value })) });
   } finally {
     await Promise.all([admin.disconnect(), producer.disconnect()]);

@@ -7,7 +7,7 @@ import { replayRecords } from "../../produce/replay.js";
 import { startKafkaBroker } from "../../services/kafka.js";
 import { waitForKafka } from "../../services/services.js";
 import { stopService } from "../../services/process.js";
-import { KAFKA_BROKERS, REFERENCE, SET1, committedOffsets, lakeQuery, multiplexCount, startCli, tempHome, topicCounts, uniquePrefix, waitFor } from "./helpers.js";
+import { KAFKA_BROKERS, REFERENCE, SET1, committedOffsets, lakeQuery, inBackground, multiplexCount, startCli, tempHome, topicCounts, uniquePrefix, waitFor } from "./helpers.js";
 
 const quiet = () => undefined;
 
@@ -44,14 +44,17 @@ describe("kafka ingest under faults", { timeout: 420_000 }, () => {
     const prefix = uniquePrefix("sigkill");
     const group = `${prefix}group`;
     const args = ingestArgs(home, prefix, group, KAFKA_BROKERS, ["--max-batch", "5000", "--flush-ms", "100"]);
-    const producing = produceSet1(prefix, KAFKA_BROKERS, 40_000);
+    const producing = inBackground(produceSet1(prefix, KAFKA_BROKERS, 40_000), "producing set 1");
     for (const atLeast of [30_000, 120_000]) {
       const victim = startCli(args);
-      await waitFor(`${atLeast} rows`, async () => (await multiplexCount(home)) >= atLeast, 120_000, 100, victim);
+      await waitFor(`${atLeast} rows`, async () => {
+        producing.check();
+        return (await multiplexCount(home)) >= atLeast;
+      }, 120_000, 100, victim);
       victim.child.kill("SIGKILL");
       expect(await victim.exited).toBe("SIGKILL");
     }
-    await producing;
+    await producing.promise;
     const last = startCli(args);
     await waitFor("all of set 1", async () => (await multiplexCount(home)) >= SET1.bpm + SET1.user_info + SET1.workout, 120_000, 250, last);
     last.child.kill("SIGTERM");
@@ -74,13 +77,16 @@ describe("kafka ingest under faults", { timeout: 420_000 }, () => {
     const home = await tempHome();
     const prefix = uniquePrefix("restart");
     const group = `${prefix}group`;
-    const producing = produceSet1(prefix, brokers, 30_000);
+    const producing = inBackground(produceSet1(prefix, brokers, 30_000), "producing set 1");
     const ingest = startCli(ingestArgs(home, prefix, group, brokers, ["--max-batch", "5000", "--flush-ms", "200"]));
-    await waitFor("ingest under way", async () => (await multiplexCount(home)) >= 40_000, 120_000, 100, ingest);
+    await waitFor("ingest under way", async () => {
+        producing.check();
+        return (await multiplexCount(home)) >= 40_000;
+      }, 120_000, 100, ingest);
     await stopService(pidFile, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     await start();
-    await producing;
+    await producing.promise;
     // The producer may have re-sent a message across the restart (a new offset), so count payloads, not rows.
     const allOfSet1 = async () => Number((await lakeQuery(home, "SELECT count(DISTINCT value) AS n FROM {kafka_multiplex}"))[0]?.n) >= SET1.bpm + SET1.user_info + SET1.workout;
     await waitFor("all of set 1", allOfSet1, 120_000, 500, ingest);
@@ -93,14 +99,17 @@ describe("kafka ingest under faults", { timeout: 420_000 }, () => {
     const home = await tempHome();
     const prefix = uniquePrefix("drain");
     const group = `${prefix}group`;
-    const producing = produceSet1(prefix, KAFKA_BROKERS);
+    const producing = inBackground(produceSet1(prefix, KAFKA_BROKERS), "producing set 1");
     const ingest = startCli(ingestArgs(home, prefix, group, KAFKA_BROKERS));
-    await waitFor("ingest under load", async () => (await multiplexCount(home)) >= 20_000, 120_000, 100, ingest);
+    await waitFor("ingest under load", async () => {
+        producing.check();
+        return (await multiplexCount(home)) >= 20_000;
+      }, 120_000, 100, ingest);
     const signalledAt = Date.now();
     ingest.child.kill("SIGTERM");
     expect(await ingest.exited).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
-    await producing;
+    await producing.promise;
 
     // Everything committed is in the lake, and everything in the lake is committed.
     const lake = await lakeQuery(home, `SELECT _source, "partition", max("offset") AS high, count(*) AS n, count(DISTINCT "offset") AS d FROM {kafka_multiplex} GROUP BY ALL`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { produceToPubsub } from "../../produce/toPubsub.js";
 import { replayRecords } from "../../produce/replay.js";
 import type { ProducerRecord } from "../../produce/producerRecord.js";
-import { PUBSUB_EMULATOR_HOST, REFERENCE, SET1, SET1_TOTAL, lakeQuery, multiplexCount, startCli, tempHome, topicCounts, uniquePrefix, waitFor } from "./helpers.js";
+import { PUBSUB_EMULATOR_HOST, REFERENCE, SET1, SET1_TOTAL, inBackground, lakeQuery, multiplexCount, startCli, tempHome, topicCounts, uniquePrefix, waitFor } from "./helpers.js";
 
 const PROJECT = "pulse-tests";
 const quiet = () => undefined;
@@ -50,10 +50,13 @@ describe("pulse ingest --source pubsub (emulator)", { timeout: 300_000 }, () => 
     const args = ingestArgs(home, prefix, ["--flush-ms", "300"]);
     const victim = startCli(args);
     await waitFor("subscriptions", async () => victim.output().includes(`${prefix}sub-workout`), 60_000, 200, victim);
-    const producing = produce(heartRates(20_000), prefix, 5000);
-    await waitFor("some rows", async () => (await multiplexCount(home)) >= 4000, 60_000, 100, victim);
+    const producing = inBackground(produce(heartRates(20_000), prefix, 5000), "publishing");
+    await waitFor("some rows", async () => {
+      producing.check();
+      return (await multiplexCount(home)) >= 4000;
+    }, 60_000, 100, victim);
     victim.child.kill("SIGKILL");
-    await producing;
+    await producing.promise;
     const again = startCli(args);
     await waitFor("every message id", async () => Number((await lakeQuery(home, "SELECT count(DISTINCT message_id) AS n FROM {kafka_multiplex}"))[0]?.n) >= 20_000, 120_000, 500, again);
     again.child.kill("SIGTERM");
