@@ -1,6 +1,7 @@
 import path from "node:path";
 import { BRONZE_TABLE_NAMES, bronzeColumns, type BronzeTableName } from "./bronzeTables.js";
 import { COMMIT_MICROS_DIGITS } from "./commitClock.js";
+import { kafkaMessageIdSql } from "./kafkaMessageId.js";
 import { sqlIdentifier, sqlString } from "./sqlText.js";
 
 export interface BronzeViewOptions {
@@ -26,16 +27,18 @@ export function bronzeGlob(lakeDir: string, table: BronzeTableName): string {
 /**
  * SQL statements (run in order, in the warehouse) that create schema `bronze` and one view per bronze table over
  * the lake's Parquet files, casting every column to its contract type so a view keeps its types whatever
- * older files hold. `_ingested_at` is the file's lake commit time (not the writer's clock inside the file): the
+ * older files hold; kafka_multiplex's message_id is derived where files leave it NULL (kafkaMessageId.ts). `_ingested_at` is the file's lake commit time (not the writer's clock inside the file): the
  * order incremental reads rely on. `lakeDir` is `homePaths(home).lake`; call `ensureLake(home)` first so each
  * glob matches. Pure: no I/O.
  */
 export function bronzeViewStatements(lakeDir: string, options: BronzeViewOptions = {}): string[] {
   const schema = [options.catalog, options.schema ?? "bronze"].filter((part): part is string => part !== undefined).map(sqlIdentifier).join(".");
   const views = BRONZE_TABLE_NAMES.map((table) => {
-    const columns = bronzeColumns(table).map((c) =>
-      c.name === "_ingested_at" ? `make_timestamp(${COMMIT_MICROS}) AS _ingested_at` : `CAST(${sqlIdentifier(c.name)} AS ${c.duckdbType}) AS ${sqlIdentifier(c.name)}`,
-    );
+    const columns = bronzeColumns(table).map((c) => {
+      if (c.name === "_ingested_at") return `make_timestamp(${COMMIT_MICROS}) AS _ingested_at`;
+      if (table === "kafka_multiplex" && c.name === "message_id") return `${kafkaMessageIdSql()} AS message_id`;
+      return `CAST(${sqlIdentifier(c.name)} AS ${c.duckdbType}) AS ${sqlIdentifier(c.name)}`;
+    });
     const visible = options.snapshotMicros === undefined ? `${COMMIT_MICROS} IS NOT NULL` : `${COMMIT_MICROS} <= ${options.snapshotMicros}`;
     return `CREATE OR REPLACE VIEW ${schema}.${sqlIdentifier(table)} AS SELECT ${columns.join(", ")} FROM read_parquet(${sqlString(bronzeGlob(lakeDir, table))}, union_by_name = true, filename = true) WHERE ${visible}`;
   });

@@ -1,6 +1,7 @@
-import { kafkaTimestampDateSql } from "../../lake/kafkaTimestamp.js";
 import { sqlIdentifier, sqlString, sqlTimestampMicros } from "../../lake/sqlText.js";
+import { goodLines, type BadLines } from "./badLines.js";
 import { csvLayout, type CsvFeed } from "./landingFeeds.js";
+import { KAFKA_ENVELOPE_AS_JSON, kafkaBronzeColumnsSql, kafkaEnvelopeFields, kafkaEnvelopeNumbersSql, kafkaEnvelopeReasonSql } from "./kafkaEnvelopeSql.js";
 
 /**
  * SQL that reads a landing file as raw lines and checks each one, entirely inside DuckDB (no per-row JS). A
@@ -10,19 +11,6 @@ import { csvLayout, type CsvFeed } from "./landingFeeds.js";
  * lines is then checked again into a temp table, from which `...BronzeSelect` (good lines) and `deadLetterSelect`
  * (bad lines) are committed.
  */
-
-/** The error a streamed load raises at the first bad line: the file then takes the dead-lettering path. */
-export const BAD_LINE_ABORT = "pulse: landing file has bad lines";
-
-/**
- * Which checked rows a bronze select keeps: `skip` drops bad lines (they are dead-lettered separately), `abort`
- * fails the query at the first one, so a file is never half-loaded without its dead letters.
- */
-export type BadLines = "skip" | "abort";
-
-function goodLines(badLines: BadLines): string {
-  return badLines === "skip" ? "reason IS NULL" : `CASE WHEN reason IS NULL THEN true ELSE error(${sqlString(BAD_LINE_ABORT)}) END`;
-}
 
 /**
  * Every physical line of the file, blank ones as NULL, numbered by WITH ORDINALITY. The CSV reader is used
@@ -52,37 +40,20 @@ export function csvHeaderSql(file: string, gzip: boolean): string {
   return `SELECT trim(replace(raw, chr(65279), '')) AS header FROM (${rawLinesSql(file, gzip)}) WHERE line = 1`;
 }
 
-/** Every envelope field as its JSON text, so a wrong JSON type is reported instead of coerced. */
-const ENVELOPE_AS_JSON = `'{"key":"JSON","value":"JSON","topic":"JSON","partition":"JSON","offset":"JSON","timestamp":"JSON"}'`;
-
 /**
- * Kafka envelope lines: `{"key","value","topic","partition","offset","timestamp"}` with `value` a JSON string
- * kept verbatim (the payload is validated per topic downstream, not here). Columns: line, blank (a whitespace-only
- * line: neither loaded nor dead-lettered), reason, raw, and the six envelope fields converted to their bronze types
- * (meaningful only for good lines).
+ * Kafka envelope lines, checked one by one from the raw text: `kafkaEnvelopeFields` per line (see
+ * kafkaEnvelopeSql.ts), plus `blank` (a whitespace-only line: neither loaded nor dead-lettered) and `raw` for bad
+ * lines. This is the slow, exact path for files the fast read (`kafkaEnvelopeFastSql`) refuses.
  * Performance: each line is parsed once; TRY(from_json) is NULL for text that is not JSON, which spares a separate
  * validation parse. The UNNEST and the temp table the loader stores this in keep DuckDB from re-parsing the line
  * for each field or re-evaluating the checks in later projections (inlined, this query is several times slower).
  */
 export function kafkaCheckedLinesSql(file: string, gzip: boolean): string {
-  const text = (field: string) => `CAST(${field} AS VARCHAR)`;
-  const isString = (field: string) => `starts_with(${text(field)}, '"')`;
-  // Most keys and topics have no escapes: slicing off the quotes is far cheaper than a JSON parse.
-  const unquote = (field: string) => `CASE WHEN contains(${text(field)}, '\\') THEN from_json(${field}, '"VARCHAR"') ELSE ${text(field)}[2:-2] END`;
-  const reason = `CASE
-      WHEN blank THEN NULL
-      WHEN NOT is_object THEN 'not a JSON object'
-      WHEN "value" IS NULL OR NOT ${isString('"value"')} THEN 'value must be a JSON string'
-      WHEN "key" IS NOT NULL AND NOT ${isString('"key"')} THEN 'key must be a JSON string or null'
-      WHEN topic IS NULL OR NOT ${isString("topic")} OR ${text("topic")} = '""' THEN 'topic must be a non-empty JSON string'
-      WHEN "partition" IS NULL OR NOT regexp_full_match(${text('"partition"')}, '[0-9]{1,9}') THEN 'partition must be a non-negative integer'
-      WHEN "offset" IS NULL OR NOT regexp_full_match(${text('"offset"')}, '[0-9]{1,18}') THEN 'offset must be a non-negative integer'
-      WHEN "timestamp" IS NULL OR NOT regexp_full_match(${text('"timestamp"')}, '[0-9]{1,15}(\\.0*)?') THEN 'timestamp must be a non-negative integer (epoch seconds or milliseconds) below 1e15'
-    END`;
+  const reason = `CASE WHEN blank THEN NULL WHEN NOT is_object THEN 'not a JSON object' ELSE ${kafkaEnvelopeReasonSql()} END`;
   return `
     WITH lines AS (${rawLinesSql(file, gzip)}),
     braced AS (SELECT line, raw, starts_with(raw, '{') OR starts_with(ltrim(raw), '{') AS braced FROM lines WHERE raw IS NOT NULL),
-    parsed AS (SELECT line, raw, CASE WHEN braced THEN TRY(from_json(raw, ${ENVELOPE_AS_JSON})) END AS envelope FROM braced),
+    parsed AS (SELECT line, raw, CASE WHEN braced THEN TRY(from_json(raw, ${sqlString(KAFKA_ENVELOPE_AS_JSON)})) END AS envelope FROM braced),
     fields AS (
       SELECT line, raw, envelope IS NOT NULL AS is_object,
         -- trim copies the string, so it only runs on the rare lines that are not objects. (A WHERE here would be
@@ -91,27 +62,18 @@ export function kafkaCheckedLinesSql(file: string, gzip: boolean): string {
         unnest(envelope)
       FROM parsed
     ),
-    checked AS (SELECT *, ${reason} AS reason FROM fields)
+    numbered AS (SELECT *, ${kafkaEnvelopeNumbersSql()} FROM fields),
+    checked AS (SELECT *, ${reason} AS reason FROM numbered)
     SELECT unnest(struct_pack(
       line := line, blank := blank, reason := reason, raw := CASE WHEN reason IS NOT NULL THEN raw END,
-      "key" := ${unquote('"key"')},
-      "value" := from_json("value", '"VARCHAR"'),
-      topic := ${unquote("topic")},
-      "partition" := TRY_CAST(${text('"partition"')} AS INTEGER),
-      "offset" := TRY_CAST(${text('"offset"')} AS BIGINT),
-      "timestamp" := TRY_CAST(TRY_CAST(${text('"timestamp"')} AS DOUBLE) AS BIGINT)
+      ${kafkaEnvelopeFields().map((f) => `${f.name} := ${f.sql}`).join(",\n      ")}
     ))
     FROM checked`;
 }
 
 /** The bronze.kafka_multiplex columns (plus provenance) of the good lines of `kafkaCheckedLinesSql` rows (a table or subquery). */
 export function kafkaBronzeSelect(checked: string, source: string, badLines: BadLines): string {
-  return `
-    SELECT "key", "value", topic, "partition", "offset", "timestamp",
-      ${kafkaTimestampDateSql('"timestamp"')} AS date,
-      topic || '/' || "partition" || '/' || "offset" AS message_id,
-      ${sqlString(source)} AS _source, line AS _source_line
-    FROM ${checked} WHERE ${goodLines(badLines)} AND NOT blank`;
+  return `${kafkaBronzeColumnsSql(source)} FROM ${checked} WHERE ${goodLines(badLines)} AND NOT blank`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { createGunzip } from "node:zlib";
 import { stat } from "node:fs/promises";
 
 /** What the landing manifest knows a file by, before its content is read. */
@@ -23,9 +24,58 @@ export function fileKey(stamp: FileStamp): string {
   return createHash("sha256").update(`${stamp.path}\0${stamp.size}\0${stamp.mtimeMs}`).digest("hex").slice(0, 20);
 }
 
+const CHUNK = 1 << 20;
+
 /** SHA-256 of the file's bytes, streamed (files can be gigabytes). */
 export async function hashFile(absolute: string): Promise<string> {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(absolute, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(absolute, { highWaterMark: CHUNK })) hash.update(chunk as Buffer);
   return hash.digest("hex");
+}
+
+export interface FileContent {
+  /** SHA-256 of the bytes as stored. */
+  sha256: string;
+  /**
+   * Lines of the text (decompressed for gzip), counted as a line reader does: a last line without a newline
+   * counts. Undefined when a gzip file does not decompress (the loader then finds it unreadable itself).
+   */
+  lines: number | undefined;
+}
+
+/** A landing file's hash for the manifest and its line count for the fast load's check. */
+export async function scanFile(absolute: string, gzip: boolean): Promise<FileContent> {
+  if (gzip) {
+    // Compressed bytes are few: reading them twice costs less than sharing one stream between hash and gunzip.
+    const [sha256, lines] = await Promise.all([hashFile(absolute), countGzipLines(absolute)]);
+    return { sha256, lines };
+  }
+  const hash = createHash("sha256");
+  const lines = await countLines(createReadStream(absolute, { highWaterMark: CHUNK }), (chunk) => hash.update(chunk));
+  return { sha256: hash.digest("hex"), lines };
+}
+
+/** Undefined when the bytes are not gzip. */
+async function countGzipLines(absolute: string): Promise<number | undefined> {
+  const compressed = createReadStream(absolute, { highWaterMark: CHUNK });
+  try {
+    return await countLines(compressed.pipe(createGunzip({ chunkSize: CHUNK })));
+  } catch {
+    return undefined;
+  } finally {
+    compressed.destroy();
+  }
+}
+
+async function countLines(text: AsyncIterable<unknown>, onChunk?: (chunk: Buffer) => void): Promise<number> {
+  let lines = 0;
+  let last = 10;
+  for await (const chunk of text) {
+    const buffer = chunk as Buffer;
+    onChunk?.(buffer);
+    if (buffer.length === 0) continue;
+    for (let at = buffer.indexOf(10); at !== -1; at = buffer.indexOf(10, at + 1)) lines += 1;
+    last = buffer[buffer.length - 1]!;
+  }
+  return last === 10 ? lines : lines + 1;
 }

@@ -5,7 +5,7 @@ import { homePaths, type HomePaths } from "../../lib/home.js";
 import { LakeWriter } from "../../lake/lakeWriter.js";
 import { sqlString } from "../../lake/sqlText.js";
 import { acquireFileLock } from "../../lib/fileLock.js";
-import { fileKey, hashFile, stampFile } from "./fileIdentity.js";
+import { fileKey, hashFile, scanFile, stampFile } from "./fileIdentity.js";
 import { appendManifest, readManifest, type ManifestEntry } from "./landingManifest.js";
 import { LANDING_FEEDS, landingFileFormat, type LandingFeed } from "./landingFeeds.js";
 import { loadLandingFile, UnreadableLandingFile, type LandingFile } from "./loadLandingFile.js";
@@ -119,7 +119,9 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
       );
       heartbeat.unref();
       try {
-        const [sha256, load] = await Promise.all([hashFile(file.absolute), loadLandingFile(fileWriter, file, key, committed.get("dead_letters")?.get(key))]);
+        const content = scanFile(file.absolute, file.gzip);
+        const lines = content.then((c) => c.lines, () => undefined);
+        const [{ sha256 }, load] = await Promise.all([content, loadLandingFile(fileWriter, file, key, { deadLetterBatchId: committed.get("dead_letters")?.get(key), lines })]);
         await record(entry(stamp, sha256, load.batches, load.rows, load.deadLetters));
         summary.loaded.push(file.relative);
         summary.rows[file.feed] += load.rows;

@@ -1,15 +1,8 @@
 import type { LakeWriter } from "../../lake/lakeWriter.js";
 import { sqlIdentifier } from "../../lake/sqlText.js";
-import {
-  BAD_LINE_ABORT,
-  csvBronzeSelect,
-  csvCheckedLinesSql,
-  csvHeaderSql,
-  deadLetterSelect,
-  kafkaBronzeSelect,
-  kafkaCheckedLinesSql,
-  type BadLines,
-} from "./checkedLinesSql.js";
+import { BAD_LINE_ABORT, type BadLines } from "./badLines.js";
+import { csvBronzeSelect, csvCheckedLinesSql, csvHeaderSql, deadLetterSelect, kafkaBronzeSelect, kafkaCheckedLinesSql } from "./checkedLinesSql.js";
+import { kafkaEnvelopeFastSql } from "./kafkaEnvelopeSql.js";
 import { csvLayout, FEED_FORMAT, type LandingFeed, type LandingFormat } from "./landingFeeds.js";
 
 /** A landing file that cannot be read at all; the loader quarantines it with `message` as the reason. */
@@ -29,26 +22,31 @@ export interface LandingFileLoad {
   deadLetters: number;
   /** Committed batch ids, the data batch last (its presence in the lake means the file is fully loaded). */
   batches: string[];
-  /** `streamed`: every line was good and went straight into the batch; `checked`: staged to dead-letter bad lines. */
-  path: "streamed" | "checked";
+  /**
+   * `fast`: DuckDB's JSON reader took the whole file (envelope files without bad or blank lines); `streamed`: every
+   * line was good and went straight into the batch; `checked`: staged to dead-letter bad lines.
+   */
+  path: "fast" | "streamed" | "checked";
+}
+
+export interface LandingFileOptions {
+  /** An orphan dead-letter batch of this file (it has bad lines): go straight to the checked path and re-commit over it. */
+  deadLetterBatchId?: string;
+  /** The file's line count (see scanFile), which the fast path's row count must equal; undefined when unknown. */
+  lines?: Promise<number | undefined>;
 }
 
 const CHECKED = sqlIdentifier("landing_checked");
 
 /**
- * Loads one landing file into bronze. Most files have no bad line, so the checked lines are first streamed
- * straight into the feed's batch (no temp table: memory stays flat whatever the file size), and that query fails
- * at the first bad line. Only then is the file checked again into a temp table, its bad lines committed as a
- * dead_letters batch, then its good lines as the feed's batch. Batch ids end in `key`, so a crash after a commit is
- * found again (see loadLanding). `deadLetterBatchId` (an orphan dead-letter batch: the file has bad lines) goes
- * straight to the checked path and re-commits over it.
+ * Loads one landing file into bronze. Most files have no bad line, so the file is first streamed straight into the
+ * feed's batch (no temp table: memory stays flat whatever the file size) by a query that fails at the first bad
+ * line: DuckDB's JSON reader for envelope files, checked raw lines for CSV. Only then is the file checked again
+ * into a temp table, its bad lines committed as a dead_letters batch, then its good lines as the feed's batch.
+ * Batch ids end in `key`, so a crash after a commit is found again (see loadLanding).
  */
-export async function loadLandingFile(
-  writer: LakeWriter,
-  file: LandingFile,
-  key: string,
-  deadLetterBatchId?: string,
-): Promise<LandingFileLoad> {
+export async function loadLandingFile(writer: LakeWriter, file: LandingFile, key: string, options: LandingFileOptions = {}): Promise<LandingFileLoad> {
+  const { deadLetterBatchId } = options;
   if (FEED_FORMAT[file.feed] !== file.format) {
     throw new UnreadableLandingFile(`${file.feed} takes ${FEED_FORMAT[file.feed] === "csv" ? "CSV (.csv)" : "JSON lines (.json)"} files`);
   }
@@ -65,7 +63,10 @@ export async function loadLandingFile(
       throw new UnreadableLandingFile(`wrong CSV header: expected '${expected}', found ${header === undefined || header === null ? "no header" : `'${String(header).slice(0, 200)}'`}`);
     }
   });
-  if (deadLetterBatchId === undefined) {
+  if (deadLetterBatchId === undefined && file.feed === "kafka_multiplex") {
+    const fast = await loadWhole(writer, file, key, source, options.lines);
+    if (fast !== undefined) return { rows: fast.rows, deadLetters: 0, batches: [fast.batchId], path: "fast" };
+  } else if (deadLetterBatchId === undefined) {
     const streamed = await readable(() => writer.writeQuery(file.feed, bronzeSelect(`(${checked}) AS checked`, "abort"), { tag: key }), BAD_LINE_ABORT);
     if (streamed !== undefined) return { rows: streamed.rows, deadLetters: 0, batches: [streamed.batchId], path: "streamed" };
   }
@@ -88,6 +89,28 @@ export async function loadLandingFile(
     return { rows: data.rows, deadLetters, batches, path: "checked" };
   } finally {
     await connection.run(`DROP TABLE IF EXISTS ${CHECKED}`);
+  }
+}
+
+/** Raised before commit when the fast read skipped lines (blank ones): their numbers would be wrong. */
+class SkippedLines extends Error {}
+
+/**
+ * The fast path for envelope files: undefined when the file has a bad line, a line the reader skips, or text the
+ * reader refuses; the checked path then reads it line by line and says which (or quarantines the file).
+ */
+async function loadWhole(writer: LakeWriter, file: LandingFile, key: string, source: string, lines: Promise<number | undefined> | undefined) {
+  const beforeCommit = async (rows: number) => {
+    const expected = await lines;
+    if (rows !== expected) throw new SkippedLines(`${rows} rows from ${expected ?? "an unknown number of"} lines`);
+  };
+  try {
+    return await writer.writeQuery("kafka_multiplex", kafkaEnvelopeFastSql(file.absolute, file.gzip, source), { tag: key, beforeCommit });
+  } catch (error) {
+    if (error instanceof SkippedLines) return undefined;
+    const message = error instanceof Error ? error.message : String(error);
+    if (message.includes(BAD_LINE_ABORT) || UNREADABLE_ERROR.test(message)) return undefined;
+    throw error;
   }
 }
 

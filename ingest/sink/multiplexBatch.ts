@@ -11,7 +11,8 @@ export interface MultiplexRecord {
   partition: number | null;
   offset: number | null;
   timestamp: number;
-  messageId: string;
+  /** The Pub/Sub message id; null for Kafka, whose id readers derive from the coordinates. */
+  messageId: string | null;
   source: string;
 }
 

@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { homePaths } from "../../lib/home.js";
 import { LakeWriter } from "../../lake/lakeWriter.js";
+import { scanFile } from "../../ingest/landing/fileIdentity.js";
 import { loadLandingFile, type LandingFile } from "../../ingest/landing/loadLandingFile.js";
 import type { LandingFeed } from "../../ingest/landing/landingFeeds.js";
 import { query, tempHome } from "./landingTestHome.js";
@@ -41,16 +42,21 @@ async function bronzeOf(file: string): Promise<Record<string, unknown>[]> {
   return query(`SELECT * EXCLUDE (_source, _ingested_at, _batch) FROM read_parquet('${file}') ORDER BY _source_line`);
 }
 
+/** Loads a file the way loadLanding does: with its line count, so envelope files may take the fast path. */
+async function load(target: LakeWriter, file: LandingFile, key: string) {
+  return loadLandingFile(target, file, key, { lines: scanFile(file.absolute, file.gzip).then((c) => c.lines) });
+}
+
 describe("streamed landing load and its checked fallback", () => {
   it.each([
-    ["kafka_multiplex", GOOD_KAFKA, "not json"],
-    ["gym_logins", GOOD_GYM, "aa:ee,seven,1678521600,1678526100"],
-  ] as const)("%s: a file of good lines streams; the same file plus one bad line is checked and gives the same bronze", async (feed, good, badLine) => {
+    ["kafka_multiplex", "fast", GOOD_KAFKA.filter((line) => line.trim() !== ""), "not json"],
+    ["gym_logins", "streamed", GOOD_GYM, "aa:ee,seven,1678521600,1678526100"],
+  ] as const)("%s: a file of good lines streams; the same file plus one bad line is checked and gives the same bronze", async (feed, streamedPath, good, badLine) => {
     const home = await tempHome();
     writer = await LakeWriter.open(home);
-    const clean = await loadLandingFile(writer, await landedFile(home, feed, "clean", good), "clean");
-    const dirty = await loadLandingFile(writer, await landedFile(home, feed, "dirty", [...good, badLine]), "dirty");
-    expect(clean).toMatchObject({ path: "streamed", deadLetters: 0 });
+    const clean = await load(writer, await landedFile(home, feed, "clean", good), "clean");
+    const dirty = await load(writer, await landedFile(home, feed, "dirty", [...good, badLine]), "dirty");
+    expect(clean).toMatchObject({ path: streamedPath, deadLetters: 0 });
     expect(dirty).toMatchObject({ path: "checked", deadLetters: 1, rows: clean.rows });
     expect(clean.rows).toBe(good.filter((line, index) => line.trim() !== "" && !(feed === "gym_logins" && index === 0)).length);
 
@@ -58,5 +64,61 @@ describe("streamed landing load and its checked fallback", () => {
     expect(await bronzeOf(`${lake}/*-${clean.batches.at(-1)}.parquet`)).toEqual(await bronzeOf(`${lake}/*-${dirty.batches.at(-1)}.parquet`));
     const dead = await query(`SELECT source, line, decode(raw) AS raw FROM read_parquet('${homePaths(home).bronze}/dead_letters/*-${dirty.batches[0]}.parquet')`);
     expect(dead).toEqual([{ source: `landing:${feed}/dirty`, line: String(good.length + 1), raw: badLine }]);
+  });
+
+  it("an envelope file with blank lines is not taken whole (the reader skips them) but checked, with true line numbers", async () => {
+    const home = await tempHome();
+    writer = await LakeWriter.open(home);
+    const blanks = await load(writer, await landedFile(home, "kafka_multiplex", "blanks", GOOD_KAFKA), "blanks");
+    expect(blanks).toMatchObject({ path: "checked", deadLetters: 0, rows: 5 });
+    const lines = await query(`SELECT _source_line AS line FROM read_parquet('${homePaths(home).bronze}/kafka_multiplex/*-${blanks.batches[0]}.parquet') ORDER BY 1`);
+    expect(lines.map((r) => Number(r.line))).toEqual([1, 3, 4, 6, 7]);
+  });
+
+  it("an envelope file without a final newline, or with Windows line ends, is taken whole", async () => {
+    const home = await tempHome();
+    writer = await LakeWriter.open(home);
+    const good = GOOD_KAFKA.filter((line) => line.trim() !== "");
+    const file = await landedFile(home, "kafka_multiplex", "crlf", []);
+    await writeFile(file.absolute, good.join("\r\n"));
+    expect(await load(writer, file, "crlf")).toMatchObject({ path: "fast", rows: good.length, deadLetters: 0 });
+  });
+
+  // The fast path must accept exactly the envelopes the checked path accepts, or a file's fate would depend on
+  // which path read it. Each line is loaded alone both ways.
+  it.each([
+    ...GOOD_KAFKA.filter((line) => line.trim() !== ""),
+    envelope({ value: 123 }),
+    envelope({ value: { device_id: 1 } }),
+    envelope({ value: null }),
+    envelope({ key: 5 }),
+    envelope({ topic: "" }),
+    envelope({ topic: undefined }),
+    envelope({ topic: ["bpm"] }),
+    envelope({ partition: "5" }),
+    envelope({ partition: -1 }),
+    envelope({ partition: 1.5 }),
+    envelope({ partition: 1234567890 }),
+    `{"key":"k","value":"v","topic":"bpm","partition":1e3,"offset":1,"timestamp":1678410000}`,
+    envelope({ offset: "7" }),
+    envelope({ offset: 1e19 }),
+    envelope({ timestamp: 1678410000.5 }),
+    envelope({ timestamp: "1678410000" }),
+    envelope({ timestamp: 1e15 }),
+    envelope({ timestamp: -5 }),
+    "not json",
+    "[1, 2]",
+    "null",
+    `"a string"`,
+    `${envelope({})} trailing`,
+    `${envelope({})}${envelope({})}`,
+    `{"key":"k","value":"v","topic":"bpm",`,
+  ])("fast and checked paths agree on %s", async (line) => {
+    const home = await tempHome();
+    writer = await LakeWriter.open(home);
+    const fast = await load(writer, await landedFile(home, "kafka_multiplex", "a", [line]), "a");
+    const checked = await loadLandingFile(writer, await landedFile(home, "kafka_multiplex", "b", [line]), "b", { lines: Promise.resolve(undefined) });
+    expect(checked.path).toBe("checked");
+    expect(fast.path === "fast", `fast path ${fast.path}, checked path ${checked.deadLetters} dead letter(s)`).toBe(checked.deadLetters === 0);
   });
 });

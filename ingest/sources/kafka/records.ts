@@ -19,7 +19,8 @@ export function multiplexRecord(origin: MessageOrigin, message: KafkaMessage, va
     partition: origin.partition,
     offset: Number(message.offset),
     timestamp: Number(message.timestamp),
-    messageId: `${origin.feed}/${origin.partition}/${message.offset}`,
+    // Derived from the coordinates on read (lake/kafkaMessageId.ts).
+    messageId: null,
     source: `kafka:${origin.brokerTopic}`,
   };
 }
