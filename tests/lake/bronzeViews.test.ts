@@ -61,6 +61,22 @@ describe("bronze views", () => {
     ]);
   });
 
+  it("derives kafka_multiplex message_id from the Kafka coordinates where a file leaves it NULL, and keeps a Pub/Sub id", async () => {
+    const home = await tempHome();
+    const writer = await LakeWriter.open(home);
+    const message = { key: null, value: "{}", timestamp: 1678492800, date: "2023-03-11", _source_line: null };
+    await writer.writeRows("kafka_multiplex", [
+      { ...message, topic: "bpm", partition: 2, offset: 41n, message_id: null, _source: "kafka:bpm" },
+      { ...message, topic: "workout", partition: null, offset: null, message_id: "9876543210", _source: "pubsub:workout" },
+    ]);
+    await writer.close();
+    const [rows] = await warehouse(bronzeViewStatements(homePaths(home).lake), [`SELECT topic, message_id FROM bronze.kafka_multiplex ORDER BY topic`]);
+    expect(rows).toEqual([
+      { topic: "bpm", message_id: "bpm/2/41" },
+      { topic: "workout", message_id: "9876543210" },
+    ]);
+  });
+
   it("renders one CREATE SCHEMA and one view per table", () => {
     const sql = bronzeViewStatements("/lake");
     expect(sql[0]).toBe('CREATE SCHEMA IF NOT EXISTS "bronze"');
