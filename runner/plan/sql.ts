@@ -61,25 +61,27 @@ export function mergeFrom(dialect: Dialect, relation: string, source: string, un
 /**
  * Counts target rows that more than one batch row would update. BigQuery rejects such a MERGE
  * ("must match at most one source row for each target row") while DuckDB accepts it, so pulse checks
- * first and fails the same way.
+ * first and fails the same way. Keys repeated within the batch are found first, on the batch alone: there are
+ * almost never any, and only they are looked up in the target (probing the target with the whole batch
+ * scanned the target on every incremental run).
  */
 export function ambiguousMergeCount(dialect: Dialect, relation: string, source: string, uniqueKey: string[]): string {
-  const keys = uniqueKey.map((k) => `s.${quoteColumn(dialect, k)}`).join(", ");
-  return [
-    `select count(*) as row_count from (`,
-    `  select ${keys} from ${source} as s`,
-    `  where exists (select 1 from ${relation} as t where ${keyMatch(dialect, uniqueKey, "t", "s")})`,
-    `  group by ${keys} having count(*) > 1`,
-    `) as ambiguous`,
-  ].join("\n");
+  return `select count(*) as row_count from (\n${ambiguousKeys(dialect, relation, source, uniqueKey)}\n) as ambiguous`;
 }
 
 export function ambiguousMergeSample(dialect: Dialect, relation: string, source: string, uniqueKey: string[]): string {
-  const keys = uniqueKey.map((k) => `s.${quoteColumn(dialect, k)}`).join(", ");
+  return `${ambiguousKeys(dialect, relation, source, uniqueKey)}\nlimit 5`;
+}
+
+/** Batch keys held by more than one batch row and present in the target, with `batch_rows`. */
+function ambiguousKeys(dialect: Dialect, relation: string, source: string, uniqueKey: string[]): string {
+  const keys = uniqueKey.map((k) => quoteColumn(dialect, k));
   return [
-    `select ${keys}, count(*) as batch_rows from ${source} as s`,
+    `select ${keys.map((k) => `s.${k}`).join(", ")}, s.batch_rows from (`,
+    `  select ${keys.join(", ")}, count(*) as batch_rows from ${source}`,
+    `  group by ${keys.join(", ")} having count(*) > 1`,
+    `) as s`,
     `where exists (select 1 from ${relation} as t where ${keyMatch(dialect, uniqueKey, "t", "s")})`,
-    `group by ${keys} having count(*) > 1 limit 5`,
   ].join("\n");
 }
 
