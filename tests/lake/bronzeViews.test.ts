@@ -81,7 +81,7 @@ describe("bronze views", () => {
     const sql = bronzeViewStatements("/lake");
     expect(sql[0]).toBe('CREATE SCHEMA IF NOT EXISTS "bronze"');
     expect(sql[1]).toMatch(/^CREATE OR REPLACE VIEW "bronze"\."registered_users" AS SELECT CAST\("user_id" AS BIGINT\) AS "user_id", /);
-    expect(sql[1]).toContain("FROM read_parquet('/lake/bronze/registered_users/*.parquet', union_by_name = true, filename = true)");
+    expect(sql[1]).toContain("FROM read_parquet('/lake/bronze/registered_users/*.parquet', filename = true)");
     // _ingested_at is the commit time in the file name, and a snapshot hides later commits.
     expect(sql[1]).toContain("make_timestamp(TRY_CAST(substr(parse_filename(filename), 1, 16) AS BIGINT)) AS _ingested_at");
     expect(bronzeViewStatements("/lake", { snapshotMicros: 1234n })[1]).toMatch(/WHERE TRY_CAST\(.*\) <= 1234$/);

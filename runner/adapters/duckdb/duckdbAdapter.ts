@@ -104,8 +104,10 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
   }
 
   static async open(options: DuckDbOptions): Promise<DuckDbAdapter> {
+    // Bronze views read the lake's Parquet files in every query that uses them: keep their footers in memory.
     const instance = await DuckDBInstance.create(":memory:");
     const first = await instance.connect();
+    await first.run("set parquet_metadata_cache = true");
     await first.run(`attach ${sqlString(options.path)} as ${quoteIdentifier(options.database)}${options.readOnly ? " (read_only)" : ""}`);
     await first.run(`use ${quoteIdentifier(options.database)}`);
     const connections = [first];
