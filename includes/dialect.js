@@ -109,6 +109,16 @@ function dayOfWeek(d) {
   return isDuckdb ? `(EXTRACT(DAYOFWEEK FROM ${d}) + 1)` : `EXTRACT(DAYOFWEEK FROM ${d})`;
 }
 
+// DELETE FROM `table` the rows whose `keys` match a row of the `matching` query. BigQuery has no DELETE ... USING,
+// so it gets a correlated EXISTS; DuckDB plans that EXISTS by first collecting the distinct keys of the whole
+// table (half the cost of an incremental pre-operation on a large table), so it gets the join form.
+function deleteMatching(table, matching, keys) {
+  const on = keys.map((k) => `m.${k} = t.${k}`).join(" AND ");
+  return isDuckdb
+    ? `DELETE FROM ${table} AS t USING (${matching}) AS m WHERE ${on}`
+    : `DELETE FROM ${table} AS t WHERE EXISTS (SELECT 1 FROM (${matching}) AS m WHERE ${on})`;
+}
+
 module.exports = {
   isDuckdb,
   compiledByPulse,
@@ -127,4 +137,5 @@ module.exports = {
   addDays,
   addYears,
   dayOfWeek,
+  deleteMatching,
 };
