@@ -6,7 +6,7 @@ const count = (n: number) => Math.round(n).toLocaleString("en-US");
 export function formatLandingEvent(event: LandingEvent): string {
   switch (event.kind) {
     case "start":
-      return `landing: ${event.files} file(s) in the landing zone`;
+      return `landing: ${event.files} file(s) in the landing zone, ${event.newFiles} not loaded before`;
     case "loading":
       return `  … ${event.file}: ${event.seconds.toFixed(0)} s`;
     case "loaded":

@@ -12,7 +12,8 @@ import { loadLandingFile, UnreadableLandingFile, type LandingFile } from "./load
 import { quarantineFile } from "./quarantine.js";
 
 export type LandingEvent =
-  | { kind: "start"; files: number }
+  /** `files` in the landing zone, `newFiles` of them not in the manifest (the ones `loaded` events count). */
+  | { kind: "start"; files: number; newFiles: number }
   | { kind: "loading"; file: string; seconds: number }
   | { kind: "loaded"; file: string; rows: number; deadLetters: number; seconds: number; totalRows: number; rowsPerSecond: number; done: number; files: number }
   | { kind: "recovered"; file: string; rows: number }
@@ -75,7 +76,8 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
     const { entries } = await readManifest(paths);
     const committed = await committedLandingBatches(paths);
     const files = await discoverLandingFiles(paths);
-    emit({ kind: "start", files: files.length });
+    const newFiles = files.filter((f) => !entries.has(f.relative) && landingFileFormat(path.basename(f.relative)) !== undefined).length;
+    emit({ kind: "start", files: files.length, newFiles });
     let totalRows = 0;
     let done = 0;
     // Appends are serialized so concurrent loads never interleave manifest lines.
@@ -138,7 +140,7 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
           totalRows,
           rowsPerSecond: elapsed > 0 ? totalRows / elapsed : 0,
           done,
-          files: files.length,
+          files: newFiles,
         });
       } catch (error) {
         if (!(error instanceof UnreadableLandingFile)) throw error;

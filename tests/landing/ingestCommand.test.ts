@@ -16,9 +16,17 @@ describe("pulse ingest --source landing", () => {
     const summary = stdout.mock.calls.map((c) => String(c[0])).join("");
     expect(summary).toContain("landing load: 1 loaded, 0 already loaded");
     expect(summary).toContain("bronze.registered_users 5");
-    expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toContain("registered_users/1-registered_users_1.csv: 5 rows");
+    expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toContain("landing: 1 file(s) in the landing zone, 1 not loaded before");
+    expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toContain("[1/1] registered_users/1-registered_users_1.csv: 5 rows");
+
+    // Progress counts the files this load takes on, not every file in the zone.
+    await landReference(home, "registered_users", "test_data/1-registered_users_2.csv");
+    stderr.mockClear();
     expect(await main(["--source", "landing", "--once", "--home", home])).toBe(0);
-    expect(stdout.mock.calls.map((c) => String(c[0])).join("")).toContain("landing load: 0 loaded, 1 already loaded");
+    expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toContain("landing: 2 file(s) in the landing zone, 1 not loaded before");
+    expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toContain("[1/1] registered_users/1-registered_users_2.csv");
+    expect(await main(["--source", "landing", "--once", "--home", home])).toBe(0);
+    expect(stdout.mock.calls.map((c) => String(c[0])).join("")).toContain("landing load: 0 loaded, 2 already loaded");
   });
 
   it("needs --once and a known source", async () => {
