@@ -55,7 +55,7 @@ export async function loadLandingFile(writer: LakeWriter, file: LandingFile, key
   const checked = file.feed === "kafka_multiplex" ? kafkaCheckedLinesSql(file.absolute, file.gzip) : csvCheckedLinesSql(file.feed, file.absolute, file.gzip);
   const bronzeSelect = (rows: string, badLines: BadLines) =>
     file.feed === "kafka_multiplex" ? kafkaBronzeSelect(rows, source, badLines) : csvBronzeSelect(file.feed, rows, source, badLines);
-  await readable(async () => {
+  await readable(file.absolute, async () => {
     if (file.feed === "kafka_multiplex") return;
     const header = (await connection.runAndReadAll(csvHeaderSql(file.absolute, file.gzip))).getRowsJS()[0]?.[0];
     const expected = csvLayout(file.feed).header;
@@ -67,10 +67,10 @@ export async function loadLandingFile(writer: LakeWriter, file: LandingFile, key
     const fast = await loadWhole(writer, file, key, source, options.lines);
     if (fast !== undefined) return { rows: fast.rows, deadLetters: 0, batches: [fast.batchId], path: "fast" };
   } else if (deadLetterBatchId === undefined) {
-    const streamed = await readable(() => writer.writeQuery(file.feed, bronzeSelect(`(${checked}) AS checked`, "abort"), { tag: key }), BAD_LINE_ABORT);
+    const streamed = await readable(file.absolute, () => writer.writeQuery(file.feed, bronzeSelect(`(${checked}) AS checked`, "abort"), { tag: key }), BAD_LINE_ABORT);
     if (streamed !== undefined) return { rows: streamed.rows, deadLetters: 0, batches: [streamed.batchId], path: "streamed" };
   }
-  await readable(() => connection.run(`CREATE OR REPLACE TEMP TABLE ${CHECKED} AS ${checked}`));
+  await readable(file.absolute, () => connection.run(`CREATE OR REPLACE TEMP TABLE ${CHECKED} AS ${checked}`));
   try {
     const counts = (await connection.runAndReadAll(`SELECT count(*) FILTER (WHERE reason IS NOT NULL) FROM ${CHECKED}`)).getRowsJS()[0];
     const deadLetters = Number(counts?.[0] ?? 0);
@@ -109,26 +109,33 @@ async function loadWhole(writer: LakeWriter, file: LandingFile, key: string, sou
   } catch (error) {
     if (error instanceof SkippedLines) return undefined;
     const message = error instanceof Error ? error.message : String(error);
-    if (message.includes(BAD_LINE_ABORT) || UNREADABLE_ERROR.test(message)) return undefined;
+    if (message.includes(BAD_LINE_ABORT) || isUnreadableFileError(message, file.absolute)) return undefined;
     throw error;
   }
 }
 
-/** DuckDB's errors for bytes it cannot read as the format (bad gzip, invalid UTF-8, line too long, …). */
-const UNREADABLE_ERROR = /^(Invalid Input Error|IO Error|Conversion Error)/;
+/**
+ * Whether a DuckDB error says the landing file cannot be read as its format (bad gzip, invalid UTF-8, line too
+ * long, …). An I/O error counts only when it names the landing file: one about the batch file being written
+ * (a full disk) is the lake's problem, which must fail the load, not quarantine a good file.
+ */
+export function isUnreadableFileError(message: string, landingFile: string): boolean {
+  if (/^(Invalid Input Error|Conversion Error)/.test(message)) return true;
+  return message.startsWith("IO Error") && message.includes(landingFile);
+}
 
 /**
  * Runs `read`, turning DuckDB's unreadable-file errors into `UnreadableLandingFile`. An error whose message
  * contains `expected` resolves to undefined instead: the caller's signal to take another path.
  */
-async function readable<T>(read: () => Promise<T>, expected?: string): Promise<T | undefined> {
+async function readable<T>(file: string, read: () => Promise<T>, expected?: string): Promise<T | undefined> {
   try {
     return await read();
   } catch (error) {
     if (error instanceof UnreadableLandingFile) throw error;
     const message = error instanceof Error ? error.message : String(error);
     if (expected !== undefined && message.includes(expected)) return undefined;
-    if (UNREADABLE_ERROR.test(message)) throw new UnreadableLandingFile(firstLines(message));
+    if (isUnreadableFileError(message, file)) throw new UnreadableLandingFile(firstLines(message));
     throw error;
   }
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { homePaths } from "../../lib/home.js";
 import { LakeWriter } from "../../lake/lakeWriter.js";
 import { scanFile } from "../../ingest/landing/fileIdentity.js";
-import { loadLandingFile, type LandingFile } from "../../ingest/landing/loadLandingFile.js";
+import { isUnreadableFileError, loadLandingFile, type LandingFile } from "../../ingest/landing/loadLandingFile.js";
 import type { LandingFeed } from "../../ingest/landing/landingFeeds.js";
 import { query, tempHome } from "./landingTestHome.js";
 
@@ -120,5 +120,19 @@ describe("streamed landing load and its checked fallback", () => {
     const checked = await loadLandingFile(writer, await landedFile(home, "kafka_multiplex", "b", [line]), "b", { lines: Promise.resolve(undefined) });
     expect(checked.path).toBe("checked");
     expect(fast.path === "fast", `fast path ${fast.path}, checked path ${checked.deadLetters} dead letter(s)`).toBe(checked.deadLetters === 0);
+  });
+});
+
+describe("which DuckDB errors make a landing file unreadable", () => {
+  const file = "/home/p/landing/kafka_multiplex/a.json.gz";
+  it.each([
+    [`IO Error: Input is not a GZIP stream: ${file}`, true],
+    ["Invalid Input Error: CSV Error on Line: 1 ... This file is not utf-8 encoded.", true],
+    ["Conversion Error: Could not convert string 'x' to INT32", true],
+    // The batch being written, not the file being read: the lake's problem, never the file's.
+    ['IO Error: Could not write file "/home/p/lake/_tmp/b-kafka_multiplex.parquet": No space left on device', false],
+    ["Out of Memory Error: could not allocate block", false],
+  ])("%s → %s", (message, unreadable) => {
+    expect(isUnreadableFileError(message, file)).toBe(unreadable);
   });
 });
