@@ -7,6 +7,7 @@ import { commitFile } from "./durableFile.js";
 import { emptyBronzeSelect } from "./bronzeTableSql.js";
 import { sqlString } from "./sqlText.js";
 import { pathExists } from "../lib/files.js";
+import { lakeTmpName } from "./lakeTmp.js";
 
 /** Name of the zero-row file in every bronze table folder, so `*.parquet` always matches and views stay typed. */
 export const EMPTY_BATCH_FILE = "_empty.parquet";
@@ -31,7 +32,7 @@ export async function ensureLake(home: string, connection?: DuckDBConnection): P
   const conn = connection ?? (await instance!.connect());
   try {
     for (const table of missing) {
-      const tmp = path.join(paths.lakeTmp, `${table}-${process.pid}-${Date.now()}${EMPTY_BATCH_FILE}`);
+      const tmp = path.join(paths.lakeTmp, lakeTmpName(`${table}-${Date.now()}${EMPTY_BATCH_FILE}`));
       await conn.run(`COPY (${emptyBronzeSelect(table)}) TO ${sqlString(tmp)} (FORMAT parquet)`);
       await commitFile(tmp, path.join(paths.bronze, table, EMPTY_BATCH_FILE));
     }

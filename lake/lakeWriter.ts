@@ -14,6 +14,7 @@ import { commitBatchFile } from "./commitClock.js";
 import { fsyncFile } from "./durableFile.js";
 import { createStagingTable } from "./bronzeTableSql.js";
 import { ensureLake } from "./ensureLake.js";
+import { lakeTmpName, removeOrphanedTmp } from "./lakeTmp.js";
 import { sqlIdentifier, sqlString, sqlTimestampMicros } from "./sqlText.js";
 
 /** A value the row path accepts; DATE takes a Date (UTC day) or 'YYYY-MM-DD', BLOB a Uint8Array or UTF-8 string. */
@@ -64,13 +65,14 @@ export class LakeWriter {
     const paths = homePaths(home);
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
-    const spillDir = path.join(paths.lakeTmp, `spill-${process.pid}-${Date.now().toString(36)}`);
+    const spillDir = path.join(paths.lakeTmp, lakeTmpName(`spill-${Date.now().toString(36)}`));
     // Big files can need more memory than the box has; spill under the lake, not into the caller's cwd.
     await connection.run(`SET temp_directory = ${sqlString(spillDir)}`);
     await connection.run("SET preserve_insertion_order = false");
     if (options.threads !== undefined) await connection.run(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
     if (options.memoryLimit !== undefined) await connection.run(`SET memory_limit = ${sqlString(options.memoryLimit)}`);
     await ensureLake(home, connection);
+    await removeOrphanedTmp(paths.lakeTmp);
     return new LakeWriter(instance, connection, paths, spillDir, new BatchClock());
   }
 
@@ -91,7 +93,7 @@ export class LakeWriter {
     const micros = this.clock.nextMicros();
     const id = options.batchId ?? makeBatchId(micros, options.tag);
     const columns = bronzeColumns(table).map((c) => `${castExpression(c, micros, id)} AS ${sqlIdentifier(c.name)}`);
-    const tmp = path.join(this.paths.lakeTmp, `${id}-${table}.parquet`);
+    const tmp = path.join(this.paths.lakeTmp, lakeTmpName(`${id}-${table}.parquet`));
     try {
       const result = await this.connection.runAndReadAll(
         `COPY (SELECT ${columns.join(", ")} FROM (${selectSql}) AS batch_source) TO ${sqlString(tmp)} (FORMAT parquet)`,

@@ -1,4 +1,5 @@
-import { readdir } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { homePaths } from "../../lib/home.js";
@@ -103,10 +104,22 @@ describe("LakeWriter", () => {
     expect([...micros].sort()).toEqual(micros);
   });
 
+  it("removes what crashed writers left in lake/_tmp when a writer opens, and nothing a live writer owns", async () => {
+    const tmp = homePaths(home).lakeTmp;
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    await writeFile(path.join(tmp, `${gone}-20260101T000000000000Z-x-kafka_multiplex.parquet`), "half a batch");
+    await mkdir(path.join(tmp, `${gone}-spill-abc`));
+    await writeFile(path.join(tmp, `${process.pid}-mine.parquet`), "being written");
+    await writeFile(path.join(tmp, "not-a-pid.parquet"), "unknown owner");
+    const second = await LakeWriter.open(home);
+    await second.close();
+    expect((await readdir(tmp)).filter((f) => !/^\d+-spill-/.test(f) || f.startsWith(`${gone}-`)).sort()).toEqual([`${process.pid}-mine.parquet`, "not-a-pid.parquet"]);
+  });
+
   it("leaves nothing behind when a batch fails, and replaces a batch re-committed under the same id", async () => {
     await expect(writer.writeQuery("gym_logins", "SELECT 'x' AS mac_address, 'not a number' AS gym, 1 AS login, 2 AS logout, 's' AS _source, 1 AS _source_line")).rejects.toThrow();
     expect(await batches("gym_logins")).toEqual([]);
-    expect((await readdir(homePaths(home).lakeTmp)).filter((f) => !f.startsWith("spill-"))).toEqual([]);
+    expect((await readdir(homePaths(home).lakeTmp)).filter((f) => !/^\d+-spill-/.test(f))).toEqual([]);
     const first = await writer.writeRows("gym_logins", [{ mac_address: "a", gym: 1, login: 1, logout: 2, _source: "s" }]);
     await writer.writeRows("gym_logins", [{ mac_address: "b", gym: 1, login: 1, logout: 2, _source: "s" }], { batchId: first.batchId });
     expect(await batches("gym_logins")).toEqual([path.basename(first.file)]);
