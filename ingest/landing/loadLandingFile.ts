@@ -32,7 +32,10 @@ export interface LandingFileLoad {
 export interface LandingFileOptions {
   /** An orphan dead-letter batch of this file (it has bad lines): go straight to the checked path and re-commit over it. */
   deadLetterBatchId?: string;
-  /** The file's line count (see scanFile), which the fast path's row count must equal; undefined when unknown. */
+  /**
+   * The file's line count (see scanFile), which the fast path's row count must equal. Without it an envelope file
+   * streams through the line-by-line checks instead; a count that resolves to undefined makes the fast path fail.
+   */
   lines?: Promise<number | undefined>;
 }
 
@@ -63,7 +66,7 @@ export async function loadLandingFile(writer: LakeWriter, file: LandingFile, key
       throw new UnreadableLandingFile(`wrong CSV header: expected '${expected}', found ${header === undefined || header === null ? "no header" : `'${String(header).slice(0, 200)}'`}`);
     }
   });
-  if (deadLetterBatchId === undefined && file.feed === "kafka_multiplex") {
+  if (deadLetterBatchId === undefined && file.feed === "kafka_multiplex" && options.lines !== undefined) {
     const fast = await loadWhole(writer, file, key, source, options.lines);
     if (fast !== undefined) return { rows: fast.rows, deadLetters: 0, batches: [fast.batchId], path: "fast" };
   } else if (deadLetterBatchId === undefined) {
@@ -99,7 +102,7 @@ class SkippedLines extends Error {}
  * The fast path for envelope files: undefined when the file has a bad line, a line the reader skips, or text the
  * reader refuses; the checked path then reads it line by line and says which (or quarantines the file).
  */
-async function loadWhole(writer: LakeWriter, file: LandingFile, key: string, source: string, lines: Promise<number | undefined> | undefined) {
+async function loadWhole(writer: LakeWriter, file: LandingFile, key: string, source: string, lines: Promise<number | undefined>) {
   const beforeCommit = async (rows: number) => {
     const expected = await lines;
     if (rows !== expected) throw new SkippedLines(`${rows} rows from ${expected ?? "an unknown number of"} lines`);

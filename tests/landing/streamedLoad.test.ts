@@ -75,6 +75,18 @@ describe("streamed landing load and its checked fallback", () => {
     expect(lines.map((r) => Number(r.line))).toEqual([1, 3, 4, 6, 7]);
   });
 
+  it("without a line count an envelope file streams through the line checks, giving the same bronze", async () => {
+    const home = await tempHome();
+    writer = await LakeWriter.open(home);
+    const good = GOOD_KAFKA.filter((line) => line.trim() !== "");
+    const counted = await load(writer, await landedFile(home, "kafka_multiplex", "counted", good), "counted");
+    const uncounted = await loadLandingFile(writer, await landedFile(home, "kafka_multiplex", "uncounted", good), "uncounted");
+    expect(counted).toMatchObject({ path: "fast", rows: good.length });
+    expect(uncounted).toMatchObject({ path: "streamed", rows: good.length });
+    const lake = path.join(homePaths(home).bronze, "kafka_multiplex");
+    expect(await bronzeOf(`${lake}/*-${uncounted.batches[0]}.parquet`)).toEqual(await bronzeOf(`${lake}/*-${counted.batches[0]}.parquet`));
+  });
+
   it("an envelope file without a final newline, or with Windows line ends, is taken whole", async () => {
     const home = await tempHome();
     writer = await LakeWriter.open(home);
