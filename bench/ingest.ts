@@ -22,7 +22,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { Kafka, Partitioners, logLevel } from "kafkajs";
 import { z } from "zod";
 import { PACKAGE_ROOT } from "../lib/home.js";
-import { kafkaMultiplexFilesSql } from "../lake/kafkaMessageId.js";
+import { bronzeFilesAsRead } from "../lake/kafkaMessageId.js";
 import { ensureTopicsReady } from "../lib/kafkaTopics.js";
 import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST } from "../services/services.js";
 import { isPortOpen } from "../services/process.js";
@@ -204,7 +204,7 @@ async function lakeCounts(home: string): Promise<LakeCounts> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
-    const multiplex = kafkaMultiplexFilesSql(`read_parquet([${files.map((f) => `'${path.join(folder, f)}'`).join(", ")}], union_by_name = true)`);
+    const multiplex = bronzeFilesAsRead("kafka_multiplex", `read_parquet([${files.map((f) => `'${path.join(folder, f)}'`).join(", ")}], union_by_name = true)`);
     const reader = await connection.runAndReadAll(
       `WITH batches AS (SELECT _ingested_at AS ts, count(*) AS n FROM ${multiplex} GROUP BY _ingested_at)
        SELECT sum(n), (SELECT count(DISTINCT message_id) FROM ${multiplex}), sum(n) - arg_min(n, ts), epoch_ms(max(ts)) - epoch_ms(min(ts)) FROM batches`,

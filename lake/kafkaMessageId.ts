@@ -10,7 +10,10 @@ export function kafkaMessageIdSql(): string {
   return `coalesce(CAST(message_id AS VARCHAR), topic || '/' || "partition" || '/' || "offset")`;
 }
 
-/** `read_parquet` over kafka_multiplex lake files, with message_id as readers see it. */
-export function kafkaMultiplexFilesSql(parquetSource: string): string {
-  return `(SELECT * REPLACE (${kafkaMessageIdSql()} AS message_id) FROM ${parquetSource})`;
+/**
+ * A `read_parquet` over one bronze table's lake files, as readers see the table: for kafka_multiplex, with
+ * message_id derived where the files leave it NULL; other tables as they are.
+ */
+export function bronzeFilesAsRead(table: string, parquetSource: string): string {
+  return table === "kafka_multiplex" ? `(SELECT * REPLACE (${kafkaMessageIdSql()} AS message_id) FROM ${parquetSource})` : parquetSource;
 }

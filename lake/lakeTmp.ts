@@ -11,14 +11,11 @@ export function lakeTmpName(name: string): string {
   return `${process.pid}-${name}`;
 }
 
-/** Removes the entries of `lake/_tmp/` whose writer process is gone; returns their names. */
-export async function removeOrphanedTmp(lakeTmp: string): Promise<string[]> {
-  const removed: string[] = [];
+/** Removes the entries of `lake/_tmp/` whose writer process is gone. */
+export async function removeOrphanedTmp(lakeTmp: string): Promise<void> {
   for (const name of await readdir(lakeTmp).catch(() => [] as string[])) {
     const pid = Number(/^(\d+)-/.exec(name)?.[1]);
     if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isProcessAlive(pid)) continue;
     await rm(path.join(lakeTmp, name), { recursive: true, force: true });
-    removed.push(name);
   }
-  return removed;
 }

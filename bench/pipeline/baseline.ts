@@ -2,7 +2,7 @@
 // written as plain DuckDB SQL over the bronze Parquet files, in one pass with no incremental logic,
 // assertions or run bookkeeping. `pulse run` (full) is timed against running these statements in order.
 // Semantics follow the models one for one; see each model's description for the why.
-import { kafkaMultiplexFilesSql } from "../../lake/kafkaMessageId.js";
+import { bronzeFilesAsRead } from "../../lake/kafkaMessageId.js";
 
 export interface BaselineOptions {
   /** The lake folder holding bronze/<table>/*.parquet (PULSE_HOME/lake). */
@@ -17,10 +17,7 @@ const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 /** Statements creating schema `baseline` with every silver and gold table; run them in order. */
 export function baselineStatements({ lakeDir, asOfDate, watermarkSeconds = 30 }: BaselineOptions): string[] {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOfDate)) throw new Error(`asOfDate must be YYYY-MM-DD, got ${asOfDate}`);
-  const bronze = (table: string) => {
-    const files = `read_parquet(${sqlString(`${lakeDir}/bronze/${table}/*.parquet`)}, union_by_name = true)`;
-    return table === "kafka_multiplex" ? kafkaMultiplexFilesSql(files) : files;
-  };
+  const bronze = (table: string) => bronzeFilesAsRead(table, `read_parquet(${sqlString(`${lakeDir}/bronze/${table}/*.parquet`)}, union_by_name = true)`);
   const ts = (x: string) => `make_timestamp(CAST(round(CAST(${x} AS DOUBLE) * 1000000) AS BIGINT))`;
   const asOf = `DATE '${asOfDate}'`;
   return [

@@ -1,5 +1,5 @@
 import { kafkaTimestampDateSql } from "../../lake/kafkaTimestamp.js";
-import { sqlString } from "../../lake/sqlText.js";
+import { sqlIdentifier, sqlString } from "../../lake/sqlText.js";
 import { goodLines } from "./badLines.js";
 
 /**
@@ -92,7 +92,7 @@ export function kafkaEnvelopeFastSql(file: string, gzip: boolean, source: string
       SELECT line, ${fields.join(", ")}
       FROM (
         SELECT *, ${kafkaEnvelopeNumbersSql()}
-        FROM ${read} WITH ORDINALITY AS envelope("key", "value", topic, "partition", "offset", "timestamp", line)
+        FROM ${read} WITH ORDINALITY AS envelope(${ENVELOPE_FIELD_NAMES.map(sqlIdentifier).join(", ")}, line)
       )
       WHERE ${goodLines("abort", kafkaEnvelopeReasonSql())}
     )`;

@@ -7,7 +7,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { Kafka, logLevel } from "kafkajs";
 import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST } from "../../services/services.js";
 import { PACKAGE_ROOT } from "../../lib/home.js";
-import { kafkaMultiplexFilesSql } from "../../lake/kafkaMessageId.js";
+import { bronzeFilesAsRead } from "../../lake/kafkaMessageId.js";
 
 export const REFERENCE = path.resolve(PACKAGE_ROOT, "../shared/reference-data");
 /** Reference set 1's messages per topic (README of the reference data). */
@@ -94,7 +94,7 @@ export async function lakeQuery(home: string, sql: string): Promise<Record<strin
     const folder = path.join(home, "lake", "bronze", table);
     const files = (await readdir(folder).catch(() => [] as string[])).filter((f) => f.endsWith(".parquet"));
     const parquet = `read_parquet([${files.map((f) => `'${path.join(folder, f)}'`).join(", ")}], union_by_name = true)`;
-    const source = files.length === 0 ? `(SELECT NULL AS x WHERE false)` : table === "kafka_multiplex" ? kafkaMultiplexFilesSql(parquet) : parquet;
+    const source = files.length === 0 ? `(SELECT NULL AS x WHERE false)` : bronzeFilesAsRead(table, parquet);
     text = text.replaceAll(`{${table}}`, source);
   }
   const instance = await DuckDBInstance.create(":memory:");

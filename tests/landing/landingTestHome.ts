@@ -5,7 +5,7 @@ import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll } from "vitest";
 import { homePaths } from "../../lib/home.js";
-import { kafkaMultiplexFilesSql } from "../../lake/kafkaMessageId.js";
+import { bronzeFilesAsRead } from "../../lake/kafkaMessageId.js";
 import type { LandingFeed } from "../../ingest/landing/landingFeeds.js";
 
 /** The shared reference data set (read in place, never copied into the repo). */
@@ -56,8 +56,7 @@ export async function query(sql: string): Promise<Record<string, unknown>[]> {
 
 /** `read_parquet(...)` over every committed batch of a bronze table in `home`. */
 export function bronze(home: string, table: string): string {
-  const files = `read_parquet('${path.join(homePaths(home).bronze, table)}/*.parquet', union_by_name = true)`;
-  return table === "kafka_multiplex" ? kafkaMultiplexFilesSql(files) : files;
+  return bronzeFilesAsRead(table, `read_parquet('${path.join(homePaths(home).bronze, table)}/*.parquet', union_by_name = true)`);
 }
 
 export async function countRows(home: string, table: string, where = "true"): Promise<number> {
