@@ -38,8 +38,11 @@ export interface BatchOptions {
   batchId?: string;
   /** Suffix for a new id when the batch has a natural identity (e.g. a landing file key). */
   tag?: string;
-  /** Runs once the batch file is written, before it is committed: throwing discards the batch. */
-  beforeCommit?: (rows: number) => Promise<void> | void;
+  /**
+   * Runs once the batch file is written (at `file`, readable as Parquet), before it is committed: throwing
+   * discards the batch.
+   */
+  beforeCommit?: (batch: { rows: number; file: string; batchId: string }) => Promise<void> | void;
 }
 
 /**
@@ -99,7 +102,7 @@ export class LakeWriter {
         `COPY (SELECT ${columns.join(", ")} FROM (${selectSql}) AS batch_source) TO ${sqlString(tmp)} (FORMAT parquet)`,
       );
       const rows = Number(result.getRowsJS()[0]?.[0] ?? 0);
-      await options.beforeCommit?.(rows);
+      await options.beforeCommit?.({ rows, file: tmp, batchId: id });
       await fsyncFile(tmp);
       const { file, committedAt } = await commitBatchFile(this.paths, tmp, table, id);
       return { table, batchId: id, file, rows, ingestedAt: new Date(Number(committedAt / 1000n)) };

@@ -1,6 +1,7 @@
 import { sqlIdentifier, sqlString, sqlTimestampMicros } from "../../lake/sqlText.js";
 import { goodLines, type BadLines } from "./badLines.js";
 import { csvLayout, type CsvFeed } from "./landingFeeds.js";
+import { numberedRowsSql, type LandingScan } from "./landingScan.js";
 import { KAFKA_ENVELOPE_AS_JSON, kafkaBronzeColumnsSql, kafkaEnvelopeFields, kafkaEnvelopeNumbersSql, kafkaEnvelopeReasonSql } from "./kafkaEnvelopeSql.js";
 
 /**
@@ -13,13 +14,13 @@ import { KAFKA_ENVELOPE_AS_JSON, kafkaBronzeColumnsSql, kafkaEnvelopeFields, kaf
  */
 
 /**
- * Every physical line of the file, blank ones as NULL, numbered by WITH ORDINALITY. The CSV reader is used
- * as a fast line splitter: no quoting, no comments, and the control character U+0001 as delimiter, so each line
- * is one column (JSON must escape U+0001 and the CSV feeds never carry it; a file that does is unreadable).
+ * Every physical line of the scan's files, blank ones as NULL: `line` (1-based), `raw`, `_source`. The CSV reader is
+ * used as a fast line splitter: no quoting, no comments, and the control character U+0001 as delimiter, so each
+ * line is one column (JSON must escape U+0001 and the CSV feeds never carry it; a file that does is unreadable).
  * DuckDB decompresses `.gz` itself and rejects a file that is not UTF-8 or not gzip though named `.gz`: those
  * errors make the file unreadable as a whole.
  */
-export function rawLinesSql(file: string, gzip: boolean): string {
+export function rawLinesSql(scan: LandingScan): string {
   const options = [
     "columns = {'raw': 'VARCHAR'}",
     "header = false",
@@ -28,16 +29,19 @@ export function rawLinesSql(file: string, gzip: boolean): string {
     "quote = ''",
     "escape = ''",
     "comment = ''",
-    `compression = ${gzip ? "'gzip'" : "'none'"}`,
+    `compression = ${scan.gzip ? "'gzip'" : "'none'"}`,
     // Lines up to 64 MiB; a longer one makes the file unreadable rather than silently split.
     "max_line_size = 67108864",
   ];
-  return `SELECT n AS line, raw FROM read_csv(${sqlString(file)}, ${options.join(", ")}) WITH ORDINALITY AS lines(raw, n)`;
+  return numberedRowsSql(scan, (paths, filename) => `read_csv(${paths}, ${options.join(", ")}${filename})`, ["raw"]);
 }
 
-/** The first line of a CSV file (its header), with a UTF-8 byte-order mark and surrounding blanks removed. */
-export function csvHeaderSql(file: string, gzip: boolean): string {
-  return `SELECT trim(replace(raw, chr(65279), '')) AS header FROM (${rawLinesSql(file, gzip)}) WHERE line = 1`;
+/**
+ * The first line of each CSV file of the scan (its header), with a UTF-8 byte-order mark and surrounding blanks
+ * removed, as `_source`, `header`. An empty file has no row.
+ */
+export function csvHeaderSql(scan: LandingScan): string {
+  return `SELECT _source, trim(replace(raw, chr(65279), '')) AS header FROM (${rawLinesSql(scan)}) WHERE line = 1`;
 }
 
 /**
@@ -48,14 +52,14 @@ export function csvHeaderSql(file: string, gzip: boolean): string {
  * validation parse. The UNNEST and the temp table the loader stores this in keep DuckDB from re-parsing the line
  * for each field or re-evaluating the checks in later projections (inlined, this query is several times slower).
  */
-export function kafkaCheckedLinesSql(file: string, gzip: boolean): string {
+export function kafkaCheckedLinesSql(scan: LandingScan): string {
   const reason = `CASE WHEN blank THEN NULL WHEN NOT is_object THEN 'not a JSON object' ELSE ${kafkaEnvelopeReasonSql()} END`;
   return `
-    WITH lines AS (${rawLinesSql(file, gzip)}),
-    braced AS (SELECT line, raw, starts_with(raw, '{') OR starts_with(ltrim(raw), '{') AS braced FROM lines WHERE raw IS NOT NULL),
-    parsed AS (SELECT line, raw, CASE WHEN braced THEN TRY(from_json(raw, ${sqlString(KAFKA_ENVELOPE_AS_JSON)})) END AS envelope FROM braced),
+    WITH lines AS (${rawLinesSql(scan)}),
+    braced AS (SELECT line, _source, raw, starts_with(raw, '{') OR starts_with(ltrim(raw), '{') AS braced FROM lines WHERE raw IS NOT NULL),
+    parsed AS (SELECT line, _source, raw, CASE WHEN braced THEN TRY(from_json(raw, ${sqlString(KAFKA_ENVELOPE_AS_JSON)})) END AS envelope FROM braced),
     fields AS (
-      SELECT line, raw, envelope IS NOT NULL AS is_object,
+      SELECT line, _source, raw, envelope IS NOT NULL AS is_object,
         -- trim copies the string, so it only runs on the rare lines that are not objects. (A WHERE here would be
         -- pushed below the projection and evaluate trim on every line.)
         CASE WHEN envelope IS NOT NULL THEN false ELSE trim(raw) = '' END AS blank,
@@ -65,15 +69,15 @@ export function kafkaCheckedLinesSql(file: string, gzip: boolean): string {
     numbered AS (SELECT *, ${kafkaEnvelopeNumbersSql()} FROM fields),
     checked AS (SELECT *, ${reason} AS reason FROM numbered)
     SELECT unnest(struct_pack(
-      line := line, blank := blank, reason := reason, raw := CASE WHEN reason IS NOT NULL THEN raw END,
+      line := line, _source := _source, blank := blank, reason := reason, raw := CASE WHEN reason IS NOT NULL THEN raw END,
       ${kafkaEnvelopeFields().map((f) => `${f.name} := ${f.sql}`).join(",\n      ")}
     ))
     FROM checked`;
 }
 
 /** The bronze.kafka_multiplex columns (plus provenance) of the good lines of `kafkaCheckedLinesSql` rows (a table or subquery). */
-export function kafkaBronzeSelect(checked: string, source: string, badLines: BadLines): string {
-  return `${kafkaBronzeColumnsSql(source)} FROM ${checked} WHERE ${goodLines(badLines)} AND NOT blank`;
+export function kafkaBronzeSelect(checked: string, badLines: BadLines): string {
+  return `${kafkaBronzeColumnsSql()} FROM ${checked} WHERE ${goodLines(badLines)} AND NOT blank`;
 }
 
 /**
@@ -81,7 +85,7 @@ export function kafkaBronzeSelect(checked: string, source: string, badLines: Bad
  * fields, integers as integers, numbers as finite numbers, required fields non-empty. The feeds carry no
  * quoted fields; a quote makes the line bad rather than being interpreted.
  */
-export function csvCheckedLinesSql(feed: CsvFeed, file: string, gzip: boolean): string {
+export function csvCheckedLinesSql(feed: CsvFeed, scan: LandingScan): string {
   const { header, fields } = csvLayout(feed);
   const field = (i: number) => `nullif(trim(f[${i + 1}]), '')`;
   const fieldProblems = fields.map((c, i) => {
@@ -101,22 +105,22 @@ export function csvCheckedLinesSql(feed: CsvFeed, file: string, gzip: boolean): 
     END`;
   const typedColumns = fields.map((c, i) => `CASE WHEN reason IS NULL THEN TRY_CAST(${field(i)} AS ${c.duckdbType}) END AS ${sqlIdentifier(c.name)}`);
   return `
-    WITH lines AS (${rawLinesSql(file, gzip)}),
-    split AS (SELECT line, raw, string_split(raw, ',') AS f FROM lines WHERE line > 1 AND raw IS NOT NULL AND trim(raw) <> ''),
-    checked AS (SELECT line, raw, f, ${reason} AS reason FROM split)
-    SELECT line, reason, CASE WHEN reason IS NOT NULL THEN raw END AS raw, ${typedColumns.join(", ")}
+    WITH lines AS (${rawLinesSql(scan)}),
+    split AS (SELECT line, _source, raw, string_split(raw, ',') AS f FROM lines WHERE line > 1 AND raw IS NOT NULL AND trim(raw) <> ''),
+    checked AS (SELECT line, _source, raw, f, ${reason} AS reason FROM split)
+    SELECT line, _source, reason, CASE WHEN reason IS NOT NULL THEN raw END AS raw, ${typedColumns.join(", ")}
     FROM checked`;
 }
 
 /** The bronze columns (plus provenance) of the good lines of `csvCheckedLinesSql` rows (a table or subquery). */
-export function csvBronzeSelect(feed: CsvFeed, checked: string, source: string, badLines: BadLines): string {
+export function csvBronzeSelect(feed: CsvFeed, checked: string, badLines: BadLines): string {
   const columns = csvLayout(feed).fields.map((c) => sqlIdentifier(c.name));
-  return `SELECT ${columns.join(", ")}, ${sqlString(source)} AS _source, line AS _source_line FROM ${checked} WHERE ${goodLines(badLines)}`;
+  return `SELECT ${columns.join(", ")}, _source, line AS _source_line FROM ${checked} WHERE ${goodLines(badLines)}`;
 }
 
 /** bronze.dead_letters rows for the bad lines of a checked table. */
-export function deadLetterSelect(checkedTable: string, source: string, feed: string, deadLetteredAtMicros: bigint): string {
-  return `SELECT ${sqlString(source)} AS source, ${sqlString(feed)} AS feed, line, encode(raw) AS raw, reason,
-      ${sqlTimestampMicros(deadLetteredAtMicros)} AS dead_lettered_at, ${sqlString(source)} AS _source, line AS _source_line
+export function deadLetterSelect(checkedTable: string, feed: string, deadLetteredAtMicros: bigint): string {
+  return `SELECT _source AS source, ${sqlString(feed)} AS feed, line, encode(raw) AS raw, reason,
+      ${sqlTimestampMicros(deadLetteredAtMicros)} AS dead_lettered_at, _source, line AS _source_line
     FROM ${checkedTable} WHERE reason IS NOT NULL`;
 }

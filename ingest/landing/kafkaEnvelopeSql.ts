@@ -1,6 +1,7 @@
 import { kafkaTimestampDateSql } from "../../lake/kafkaTimestamp.js";
 import { sqlIdentifier, sqlString } from "../../lake/sqlText.js";
 import { goodLines } from "./badLines.js";
+import { numberedRowsSql, type LandingScan } from "./landingScan.js";
 
 /**
  * SQL for Kafka envelope lines `{"key","value","topic","partition","offset","timestamp"}`, `value` a JSON string
@@ -67,32 +68,34 @@ export function kafkaEnvelopeFields(): { name: string; sql: string }[] {
 }
 
 /**
- * `SELECT` of the bronze.kafka_multiplex columns plus provenance, from rows with converted fields and `line`.
+ * `SELECT` of the bronze.kafka_multiplex columns plus provenance, from rows with converted fields, `line` and `_source`.
  * message_id is left NULL: readers derive it from the Kafka coordinates (lake/kafkaMessageId.ts).
  */
-export function kafkaBronzeColumnsSql(source: string): string {
+export function kafkaBronzeColumnsSql(): string {
   return `SELECT "key", "value", topic, "partition", "offset", "timestamp",
       ${kafkaTimestampDateSql('"timestamp"')} AS date,
       NULL AS message_id,
-      ${sqlString(source)} AS _source, line AS _source_line`;
+      _source, line AS _source_line`;
 }
 
 /**
- * The bronze rows of a whole envelope file read by DuckDB's JSON reader, failing at the first bad envelope
+ * The bronze rows of whole envelope files read by DuckDB's JSON reader, failing at the first bad envelope
  * (BAD_LINE_ABORT) or at text that is not one JSON object per line (DuckDB's own error).
- * `_source_line` is the row's ordinal, which is its line number only if the reader skipped no line: it skips
- * blank lines, so the caller must check that the file has as many lines as rows before committing.
+ * `_source_line` is the row's position in its file, which is its line number only if the reader skipped no line: it
+ * skips blank lines, so the caller must check that each file has as many lines as rows before committing.
  */
-export function kafkaEnvelopeFastSql(file: string, gzip: boolean, source: string): string {
-  const read = `read_json(${sqlString(file)}, format = 'newline_delimited', records = true, columns = {${ENVELOPE_FIELD_NAMES.map((name) => `${sqlString(name)}: 'JSON'`).join(", ")}}, compression = ${gzip ? "'gzip'" : "'uncompressed'"})`;
+export function kafkaEnvelopeFastSql(scan: LandingScan): string {
+  const columns = `columns = {${ENVELOPE_FIELD_NAMES.map((name) => `${sqlString(name)}: 'JSON'`).join(", ")}}`;
+  const read = (paths: string, filename: string) =>
+    `read_json(${paths}, format = 'newline_delimited', records = true, ${columns}, compression = ${scan.gzip ? "'gzip'" : "'uncompressed'"}${filename})`;
   const fields = kafkaEnvelopeFields().map((f) => `${f.sql} AS ${f.name}`);
   return `
-    ${kafkaBronzeColumnsSql(source)}
+    ${kafkaBronzeColumnsSql()}
     FROM (
-      SELECT line, ${fields.join(", ")}
+      SELECT line, _source, ${fields.join(", ")}
       FROM (
         SELECT *, ${kafkaEnvelopeNumbersSql()}
-        FROM ${read} WITH ORDINALITY AS envelope(${ENVELOPE_FIELD_NAMES.map(sqlIdentifier).join(", ")}, line)
+        FROM (${numberedRowsSql(scan, read, ENVELOPE_FIELD_NAMES.map(sqlIdentifier))})
       )
       WHERE ${goodLines("abort", kafkaEnvelopeReasonSql())}
     )`;

@@ -3,6 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { HomePaths } from "../../lib/home.js";
 import { fsyncFile } from "../../lake/durableFile.js";
+import { parseJsonOrUndefined } from "../../lib/parseJsonOrUndefined.js";
 
 const ManifestEntry = z.object({
   path: z.string().min(1),
@@ -38,19 +39,11 @@ export async function readManifest(paths: HomePaths): Promise<{ entries: Map<str
   let tornLines = 0;
   for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
-    const parsed = ManifestEntry.safeParse(parseJson(line));
+    const parsed = ManifestEntry.safeParse(parseJsonOrUndefined(line));
     if (parsed.success) entries.set(parsed.data.path, parsed.data);
     else tornLines += 1;
   }
   return { entries, tornLines };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Appends one entry and fsyncs, so a file recorded here is never loaded again. */

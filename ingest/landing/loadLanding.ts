@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdir, readdir, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -5,9 +6,11 @@ import { homePaths, type HomePaths } from "../../lib/home.js";
 import { LakeWriter } from "../../lake/lakeWriter.js";
 import { sqlString } from "../../lake/sqlText.js";
 import { acquireFileLock } from "../../lib/fileLock.js";
-import { fileKey, hashFile, scanFile, stampFile } from "./fileIdentity.js";
+import { fileKey, hashFile, scanFile, stampFile, type FileStamp } from "./fileIdentity.js";
 import { appendManifest, readManifest, type ManifestEntry } from "./landingManifest.js";
-import { LANDING_FEEDS, landingFileFormat, type LandingFeed } from "./landingFeeds.js";
+import { FEED_FORMAT, LANDING_FEEDS, landingFileFormat, type LandingFeed } from "./landingFeeds.js";
+import { readGroupRecords, removeGroupRecord, writeGroupRecord, type GroupRecord } from "./landingGroups.js";
+import { loadLandingGroup } from "./loadLandingGroup.js";
 import { loadLandingFile, UnreadableLandingFile, type LandingFile } from "./loadLandingFile.js";
 import { quarantineFile } from "./quarantine.js";
 
@@ -74,7 +77,8 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
   const writer = await LakeWriter.open(home, { threads: 1 });
   try {
     const { entries } = await readManifest(paths);
-    const committed = await committedLandingBatches(paths);
+    const groupRecords = await readGroupRecords(paths);
+    const committed = await committedLandingBatches(paths, groupRecords);
     const files = await discoverLandingFiles(paths);
     const newFiles = files.filter((f) => !entries.has(f.relative) && landingFileFormat(path.basename(f.relative)) !== undefined).length;
     emit({ kind: "start", files: files.length, newFiles });
@@ -84,12 +88,33 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
     let manifestTail: Promise<void> = Promise.resolve();
     const record = (entry: ManifestEntry) => (manifestTail = manifestTail.then(() => appendManifest(paths, entry)));
 
-    const loadOne = async (fileWriter: LakeWriter, candidate: DiscoveredFile): Promise<void> => {
+    const loaded = (file: LandingFile, rows: number, deadLetters: number, fileStarted: number) => {
+      summary.loaded.push(file.relative);
+      summary.rows[file.feed] += rows;
+      summary.deadLetters += deadLetters;
+      totalRows += rows;
+      done += 1;
+      const elapsed = (performance.now() - started) / 1000;
+      emit({
+        kind: "loaded",
+        file: file.relative,
+        rows,
+        deadLetters,
+        seconds: (performance.now() - fileStarted) / 1000,
+        totalRows,
+        rowsPerSecond: elapsed > 0 ? totalRows / elapsed : 0,
+        done,
+        files: newFiles,
+      });
+    };
+
+    /** Sorts a landing file out: already loaded, changed, recovered from the lake, or to load (returned). */
+    const triage = async (fileWriter: LakeWriter, candidate: DiscoveredFile): Promise<NewFile | undefined> => {
       const format = landingFileFormat(path.basename(candidate.relative));
       if (!format) {
         summary.ignored.push(candidate.relative);
         emit({ kind: "ignored", file: candidate.relative });
-        return;
+        return undefined;
       }
       const file: LandingFile = { ...candidate, ...format };
       const stamp = await stampFile(file.absolute, file.relative);
@@ -101,19 +126,22 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
           summary.changed.push({ file: file.relative, detail });
           emit({ kind: "changed", file: file.relative, detail });
         }
-        return;
+        return undefined;
       }
       const key = fileKey(stamp);
       const dataBatch = committed.get(file.feed)?.get(key);
-      if (dataBatch !== undefined) {
-        const deadBatch = committed.get("dead_letters")?.get(key);
-        const rows = await countRows(fileWriter, paths, file.feed, dataBatch);
-        const deadLetters = deadBatch === undefined ? 0 : await countRows(fileWriter, paths, "dead_letters", deadBatch);
-        await record(entry(stamp, await hashFile(file.absolute), [deadBatch, dataBatch], rows, deadLetters));
-        summary.recovered.push(file.relative);
-        emit({ kind: "recovered", file: file.relative, rows });
-        return;
-      }
+      if (dataBatch === undefined) return { file, stamp, key };
+      const source = `landing:${file.relative}`;
+      const deadBatch = committed.get("dead_letters")?.get(key);
+      const rows = await countRows(fileWriter, paths, file.feed, dataBatch, source);
+      const deadLetters = deadBatch === undefined ? 0 : await countRows(fileWriter, paths, "dead_letters", deadBatch, source);
+      await record(entry(stamp, await hashFile(file.absolute), [deadBatch, dataBatch], rows, deadLetters));
+      summary.recovered.push(file.relative);
+      emit({ kind: "recovered", file: file.relative, rows });
+      return undefined;
+    };
+
+    const loadOne = async (fileWriter: LakeWriter, { file, stamp, key }: NewFile, content = scanFile(file.absolute, file.gzip)): Promise<void> => {
       const fileStarted = performance.now();
       const heartbeat = setInterval(
         () => emit({ kind: "loading", file: file.relative, seconds: (performance.now() - fileStarted) / 1000 }),
@@ -121,27 +149,10 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
       );
       heartbeat.unref();
       try {
-        const content = scanFile(file.absolute, file.gzip);
         const lines = content.then((c) => c.lines, () => undefined);
         const [{ sha256 }, load] = await Promise.all([content, loadLandingFile(fileWriter, file, key, { deadLetterBatchId: committed.get("dead_letters")?.get(key), lines })]);
         await record(entry(stamp, sha256, load.batches, load.rows, load.deadLetters));
-        summary.loaded.push(file.relative);
-        summary.rows[file.feed] += load.rows;
-        summary.deadLetters += load.deadLetters;
-        totalRows += load.rows;
-        done += 1;
-        const elapsed = (performance.now() - started) / 1000;
-        emit({
-          kind: "loaded",
-          file: file.relative,
-          rows: load.rows,
-          deadLetters: load.deadLetters,
-          seconds: (performance.now() - fileStarted) / 1000,
-          totalRows,
-          rowsPerSecond: elapsed > 0 ? totalRows / elapsed : 0,
-          done,
-          files: newFiles,
-        });
+        loaded(file, load.rows, load.deadLetters, fileStarted);
       } catch (error) {
         if (!(error instanceof UnreadableLandingFile)) throw error;
         const to = await quarantineFile(paths, file.absolute, file.relative, error.message);
@@ -152,19 +163,51 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
       }
     };
 
-    const concurrency = Math.max(1, Math.min(options.concurrency ?? Math.min(os.availableParallelism(), 4), files.length));
+    /** Small files share one batch; if any of them is not all good lines, each loads on its own instead. */
+    const loadGroup = async (fileWriter: LakeWriter, group: NewFile[]): Promise<void> => {
+      const groupStarted = performance.now();
+      const contents = group.map((g) => scanFile(g.file.absolute, g.file.gzip));
+      const scanned = await Promise.all(contents.map((c) => c.then((content) => content, () => undefined)));
+      const tag = randomBytes(10).toString("hex");
+      await writeGroupRecord(paths, tag, { members: group.map((g) => ({ path: g.file.relative, key: g.key })) });
+      const load = scanned.every((c) => c !== undefined)
+        ? await loadLandingGroup(fileWriter, group.map((g, i) => ({ file: g.file, lines: scanned[i]!.lines })), tag)
+        : undefined;
+      if (load === undefined) {
+        await removeGroupRecord(paths, tag);
+        for (const [i, member] of group.entries()) await loadOne(fileWriter, member, contents[i]);
+        return;
+      }
+      await Promise.all(group.map(({ stamp }, i) => record(entry(stamp, scanned[i]!.sha256, [load.batchId], load.rows[i]!, 0))));
+      await removeGroupRecord(paths, tag);
+      for (const [i, { file }] of group.entries()) loaded(file, load.rows[i]!, 0, groupStarted);
+    };
+
+    const toLoad: NewFile[] = [];
+    for (const candidate of files) {
+      const file = await triage(writer, candidate);
+      if (file) toLoad.push(file);
+    }
+    const units = landingLoadUnits(toLoad, committed.get("dead_letters"));
+    const concurrency = Math.max(1, Math.min(options.concurrency ?? Math.min(os.availableParallelism(), 4), units.length));
     const writers = [writer, ...(await Promise.all(Array.from({ length: concurrency - 1 }, () => writer.fork())))];
     let next = 0;
     try {
       await Promise.all(
         writers.map(async (fileWriter) => {
-          for (let index = next++; index < files.length; index = next++) await loadOne(fileWriter, files[index]!);
+          for (let index = next++; index < units.length; index = next++) {
+            const unit = units[index]!;
+            if (unit.length === 1) await loadOne(fileWriter, unit[0]!);
+            else await loadGroup(fileWriter, unit);
+          }
         }),
       );
     } finally {
       for (const fork of writers.slice(1)) await fork.close();
     }
     await manifestTail;
+    // Every file a record names is now in the manifest, or its batch never committed: the records are spent.
+    for (const tag of groupRecords.keys()) await removeGroupRecord(paths, tag);
   } finally {
     await writer.close();
     lock.release();
@@ -184,6 +227,43 @@ async function changeSince(previous: ManifestEntry, absolute: string, stamp: { s
   if (previous.size === stamp.size && previous.mtimeMs === stamp.mtimeMs) return undefined;
   if ((await hashFile(absolute)) === previous.sha256) return undefined;
   return `changed after it was loaded on ${previous.loadedAt} (size ${previous.size} → ${stamp.size} bytes); not reloaded`;
+}
+
+/** A landing file to load: not in the manifest, and no batch of it in the lake. */
+interface NewFile {
+  file: LandingFile;
+  stamp: FileStamp;
+  key: string;
+}
+
+/** Files larger than this load on their own; smaller ones of the same feed and compression load in groups. */
+const GROUP_FILE_BYTES = 1 << 20;
+/** A group's limits: few enough rows to number in memory, few enough files for one query's path list. */
+const GROUP_MAX_BYTES = 16 << 20;
+const GROUP_MAX_FILES = 256;
+
+/**
+ * The units the load lanes take, in order: groups of small files first (one query each), then each larger file.
+ * A file that cannot join a group (wrong format for its folder, or a dead-letter batch of it already committed,
+ * which the single-file path re-commits over) is a unit of its own.
+ */
+function landingLoadUnits(files: readonly NewFile[], committedDeadLetters?: ReadonlyMap<string, string>): NewFile[][] {
+  const groups = new Map<string, NewFile[][]>();
+  const singles: NewFile[][] = [];
+  for (const f of files) {
+    const groupable = f.stamp.size <= GROUP_FILE_BYTES && f.file.format === FEED_FORMAT[f.file.feed] && !committedDeadLetters?.has(f.key);
+    if (!groupable) {
+      singles.push([f]);
+      continue;
+    }
+    const lists = groups.get(`${f.file.feed}:${f.file.gzip}`) ?? [];
+    const current = lists.at(-1);
+    const bytes = (current ?? []).reduce((sum, g) => sum + g.stamp.size, 0);
+    if (current === undefined || current.length >= GROUP_MAX_FILES || bytes + f.stamp.size > GROUP_MAX_BYTES) lists.push([f]);
+    else current.push(f);
+    groups.set(`${f.file.feed}:${f.file.gzip}`, lists);
+  }
+  return [...[...groups.values()].flat(), ...singles];
 }
 
 /** Every file under each feed folder, sorted; dotfiles and `*.tmp` (files still being written) are not candidates. */
@@ -215,22 +295,30 @@ async function discoverLandingFiles(paths: HomePaths): Promise<DiscoveredFile[]>
   return found.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
 }
 
-/** Landing batches already in the lake, per table: file key → batch id. */
-async function committedLandingBatches(paths: HomePaths): Promise<Map<string, Map<string, string>>> {
+/**
+ * Landing batches already in the lake, per table: file key → batch id. A group batch (its tag has a group record)
+ * counts for each file the record names.
+ */
+async function committedLandingBatches(paths: HomePaths, groupRecords: Map<string, GroupRecord>): Promise<Map<string, Map<string, string>>> {
   const byTable = new Map<string, Map<string, string>>();
   for (const table of [...LANDING_FEEDS, "dead_letters"]) {
     const keys = new Map<string, string>();
     for (const name of await readdir(path.join(paths.bronze, table))) {
       const match = /^\d{16}-(\d{8}T\d{12}Z-([0-9a-f]{20}))\.parquet$/.exec(name);
-      if (match) keys.set(match[2]!, match[1]!);
+      if (!match) continue;
+      const [, batch, tag] = match as unknown as [string, string, string];
+      const group = groupRecords.get(tag);
+      if (group === undefined) keys.set(tag, batch);
+      else for (const member of group.members) keys.set(member.key, batch);
     }
     byTable.set(table, keys);
   }
   return byTable;
 }
 
-async function countRows(writer: LakeWriter, paths: HomePaths, table: string, batch: string): Promise<number> {
+/** Rows of one landing file (`_source`) in a committed batch, which may hold other files' rows too (a group). */
+async function countRows(writer: LakeWriter, paths: HomePaths, table: string, batch: string, source: string): Promise<number> {
   const file = path.join(paths.bronze, table, `*-${batch}.parquet`);
-  const result = await writer.connection.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(file)})`);
+  const result = await writer.connection.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(file)}) WHERE _source = ${sqlString(source)}`);
   return Number(result.getRowsJS()[0]?.[0] ?? 0);
 }

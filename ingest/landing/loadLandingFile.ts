@@ -3,7 +3,8 @@ import { sqlIdentifier } from "../../lake/sqlText.js";
 import { BAD_LINE_ABORT, type BadLines } from "./badLines.js";
 import { csvBronzeSelect, csvCheckedLinesSql, csvHeaderSql, deadLetterSelect, kafkaBronzeSelect, kafkaCheckedLinesSql } from "./checkedLinesSql.js";
 import { kafkaEnvelopeFastSql } from "./kafkaEnvelopeSql.js";
-import { csvLayout, FEED_FORMAT, type LandingFeed, type LandingFormat } from "./landingFeeds.js";
+import { csvLayout, FEED_FORMAT, type CsvFeed, type LandingFeed, type LandingFormat } from "./landingFeeds.js";
+import type { LandingScan } from "./landingScan.js";
 
 /** A landing file that cannot be read at all; the loader quarantines it with `message` as the reason. */
 export class UnreadableLandingFile extends Error {}
@@ -53,27 +54,25 @@ export async function loadLandingFile(writer: LakeWriter, file: LandingFile, key
   if (FEED_FORMAT[file.feed] !== file.format) {
     throw new UnreadableLandingFile(`${file.feed} takes ${FEED_FORMAT[file.feed] === "csv" ? "CSV (.csv)" : "JSON lines (.json)"} files`);
   }
-  const source = `landing:${file.relative}`;
+  const scan = landingScan([file]);
   const connection = writer.connection;
-  const checked = file.feed === "kafka_multiplex" ? kafkaCheckedLinesSql(file.absolute, file.gzip) : csvCheckedLinesSql(file.feed, file.absolute, file.gzip);
+  const checked = file.feed === "kafka_multiplex" ? kafkaCheckedLinesSql(scan) : csvCheckedLinesSql(file.feed, scan);
   const bronzeSelect = (rows: string, badLines: BadLines) =>
-    file.feed === "kafka_multiplex" ? kafkaBronzeSelect(rows, source, badLines) : csvBronzeSelect(file.feed, rows, source, badLines);
-  await readable(file.absolute, async () => {
+    file.feed === "kafka_multiplex" ? kafkaBronzeSelect(rows, badLines) : csvBronzeSelect(file.feed, rows, badLines);
+  await readable([file], async () => {
     if (file.feed === "kafka_multiplex") return;
-    const header = (await connection.runAndReadAll(csvHeaderSql(file.absolute, file.gzip))).getRowsJS()[0]?.[0];
-    const expected = csvLayout(file.feed).header;
-    if (header !== expected) {
-      throw new UnreadableLandingFile(`wrong CSV header: expected '${expected}', found ${header === undefined || header === null ? "no header" : `'${String(header).slice(0, 200)}'`}`);
-    }
+    const header = (await connection.runAndReadAll(csvHeaderSql(scan))).getRowObjectsJS()[0]?.header;
+    const problem = csvHeaderProblem(file.feed, header);
+    if (problem !== undefined) throw new UnreadableLandingFile(problem);
   });
   if (deadLetterBatchId === undefined && file.feed === "kafka_multiplex" && options.lines !== undefined) {
-    const fast = await loadWhole(writer, file, key, source, options.lines);
+    const fast = await loadWhole(writer, file, key, options.lines);
     if (fast !== undefined) return { rows: fast.rows, deadLetters: 0, batches: [fast.batchId], path: "fast" };
   } else if (deadLetterBatchId === undefined) {
-    const streamed = await readable(file.absolute, () => writer.writeQuery(file.feed, bronzeSelect(`(${checked}) AS checked`, "abort"), { tag: key }), BAD_LINE_ABORT);
+    const streamed = await readable([file], () => writer.writeQuery(file.feed, bronzeSelect(`(${checked}) AS checked`, "abort"), { tag: key }), BAD_LINE_ABORT);
     if (streamed !== undefined) return { rows: streamed.rows, deadLetters: 0, batches: [streamed.batchId], path: "streamed" };
   }
-  await readable(file.absolute, () => connection.run(`CREATE OR REPLACE TEMP TABLE ${CHECKED} AS ${checked}`));
+  await readable([file], () => connection.run(`CREATE OR REPLACE TEMP TABLE ${CHECKED} AS ${checked}`));
   try {
     const counts = (await connection.runAndReadAll(`SELECT count(*) FILTER (WHERE reason IS NOT NULL) FROM ${CHECKED}`)).getRowsJS()[0];
     const deadLetters = Number(counts?.[0] ?? 0);
@@ -82,7 +81,7 @@ export async function loadLandingFile(writer: LakeWriter, file: LandingFile, key
       const now = BigInt(Date.now()) * 1000n;
       const dead = await writer.writeQuery(
         "dead_letters",
-        deadLetterSelect(CHECKED, source, file.feed, now),
+        deadLetterSelect(CHECKED, file.feed, now),
         deadLetterBatchId ? { batchId: deadLetterBatchId } : { tag: key },
       );
       batches.push(dead.batchId);
@@ -95,27 +94,32 @@ export async function loadLandingFile(writer: LakeWriter, file: LandingFile, key
   }
 }
 
-/** Raised before commit when the fast read skipped lines (blank ones): their numbers would be wrong. */
-class SkippedLines extends Error {}
-
 /**
  * The fast path for envelope files: undefined when the file has a bad line, a line the reader skips, or text the
  * reader refuses; the checked path then reads it line by line and says which (or quarantines the file).
  */
-async function loadWhole(writer: LakeWriter, file: LandingFile, key: string, source: string, lines: Promise<number | undefined>) {
-  const beforeCommit = async (rows: number) => {
+async function loadWhole(writer: LakeWriter, file: LandingFile, key: string, lines: Promise<number | undefined>) {
+  const beforeCommit = async ({ rows }: { rows: number }) => {
     const expected = await lines;
     if (rows !== expected) throw new SkippedLines(`${rows} rows from ${expected ?? "an unknown number of"} lines`);
   };
-  try {
-    return await writer.writeQuery("kafka_multiplex", kafkaEnvelopeFastSql(file.absolute, file.gzip, source), { tag: key, beforeCommit });
-  } catch (error) {
-    if (error instanceof SkippedLines) return undefined;
-    const message = error instanceof Error ? error.message : String(error);
-    if (message.includes(BAD_LINE_ABORT) || isUnreadableFileError(message, file.absolute)) return undefined;
-    throw error;
-  }
+  return readable([file], () => writer.writeQuery("kafka_multiplex", kafkaEnvelopeFastSql(landingScan([file])), { tag: key, beforeCommit }), BAD_LINE_ABORT, true);
 }
+
+/** The reason a CSV file's first line (see csvHeaderSql; undefined or null: the file is empty) is not the feed's header. */
+export function csvHeaderProblem(feed: CsvFeed, header: unknown): string | undefined {
+  const expected = csvLayout(feed).header;
+  if (header === expected) return undefined;
+  return `wrong CSV header: expected '${expected}', found ${header === undefined || header === null ? "no header" : `'${String(header).slice(0, 200)}'`}`;
+}
+
+/** A scan of landing files, each row's `_source` being `landing:<relative path>`. */
+export function landingScan(files: readonly LandingFile[]): LandingScan {
+  return { files: files.map((f) => ({ absolute: f.absolute, source: `landing:${f.relative}` })), gzip: files[0]?.gzip ?? false };
+}
+
+/** Raised before commit when a fast read skipped lines (blank ones): their numbers would be wrong. */
+export class SkippedLines extends Error {}
 
 /**
  * Whether a DuckDB error says the landing file cannot be read as its format (bad gzip, invalid UTF-8, line too
@@ -128,17 +132,22 @@ export function isUnreadableFileError(message: string, landingFile: string): boo
 }
 
 /**
- * Runs `read`, turning DuckDB's unreadable-file errors into `UnreadableLandingFile`. An error whose message
- * contains `expected` resolves to undefined instead: the caller's signal to take another path.
+ * Runs `read` over `files`, turning DuckDB's unreadable-file errors into `UnreadableLandingFile`. An error whose
+ * message contains `expected` resolves to undefined instead: the caller's signal to take another path. With
+ * `retryUnreadable`, so do unreadable-file errors and `SkippedLines`: the other path finds out what is wrong.
  */
-async function readable<T>(file: string, read: () => Promise<T>, expected?: string): Promise<T | undefined> {
+export async function readable<T>(files: readonly LandingFile[], read: () => Promise<T>, expected?: string, retryUnreadable = false): Promise<T | undefined> {
   try {
     return await read();
   } catch (error) {
     if (error instanceof UnreadableLandingFile) throw error;
+    if (retryUnreadable && error instanceof SkippedLines) return undefined;
     const message = error instanceof Error ? error.message : String(error);
     if (expected !== undefined && message.includes(expected)) return undefined;
-    if (isUnreadableFileError(message, file)) throw new UnreadableLandingFile(firstLines(message));
+    if (files.some((f) => isUnreadableFileError(message, f.absolute))) {
+      if (retryUnreadable) return undefined;
+      throw new UnreadableLandingFile(firstLines(message));
+    }
     throw error;
   }
 }

@@ -5,21 +5,7 @@ import { describe, expect, it } from "vitest";
 import { homePaths } from "../../lib/home.js";
 import { loadLandingOnce } from "../../ingest/landing/loadLanding.js";
 import { manifestPath } from "../../ingest/landing/landingManifest.js";
-import { bronze, countRows, landReference, query, tempHome } from "./landingTestHome.js";
-
-async function land(home: string, feed: string, name: string, content: string | Buffer): Promise<string> {
-  const file = path.join(homePaths(home).landing, feed, name);
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, content);
-  return file;
-}
-
-const envelope = (fields: Record<string, unknown>) =>
-  JSON.stringify({ key: "k", value: JSON.stringify({ device_id: 1, time: 1678410000, heartrate: 60 }), topic: "bpm", partition: 0, offset: 1, timestamp: 1678410000, ...fields });
-
-async function lakeFiles(home: string, table: string): Promise<string[]> {
-  return (await readdir(path.join(homePaths(home).bronze, table))).filter((f) => f !== "_empty.parquet").sort();
-}
+import { bronze, countRows, envelope, lakeFiles, land, landReference, query, tempHome } from "./landingTestHome.js";
 
 describe("landing loader edge cases", () => {
   it("reads gzip CSV and skips trailing blank lines", async () => {

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -62,4 +62,21 @@ export function bronze(home: string, table: string): string {
 export async function countRows(home: string, table: string, where = "true"): Promise<number> {
   const rows = await query(`SELECT count(*) AS n FROM ${bronze(home, table)} WHERE ${where}`);
   return Number(rows[0]?.n);
+}
+
+/** Writes `content` as `landing/<feed>/<name>`; returns the landed path. */
+export async function land(home: string, feed: string, name: string, content: string | Buffer): Promise<string> {
+  const file = path.join(homePaths(home).landing, feed, name);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, content);
+  return file;
+}
+
+/** One Kafka envelope line (a bpm reading unless `fields` say otherwise). */
+export const envelope = (fields: Record<string, unknown>) =>
+  JSON.stringify({ key: "k", value: JSON.stringify({ device_id: 1, time: 1678410000, heartrate: 60 }), topic: "bpm", partition: 0, offset: 1, timestamp: 1678410000, ...fields });
+
+/** The committed batch files of a bronze table, sorted. */
+export async function lakeFiles(home: string, table: string): Promise<string[]> {
+  return (await readdir(path.join(homePaths(home).bronze, table))).filter((f) => f !== "_empty.parquet").sort();
 }

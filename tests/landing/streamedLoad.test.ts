@@ -6,10 +6,7 @@ import { LakeWriter } from "../../lake/lakeWriter.js";
 import { scanFile } from "../../ingest/landing/fileIdentity.js";
 import { isUnreadableFileError, loadLandingFile, type LandingFile } from "../../ingest/landing/loadLandingFile.js";
 import type { LandingFeed } from "../../ingest/landing/landingFeeds.js";
-import { query, tempHome } from "./landingTestHome.js";
-
-const envelope = (fields: Record<string, unknown>) =>
-  JSON.stringify({ key: "k", value: JSON.stringify({ device_id: 1, time: 1678410000, heartrate: 60 }), topic: "bpm", partition: 0, offset: 1, timestamp: 1678410000, ...fields });
+import { envelope, query, tempHome } from "./landingTestHome.js";
 
 /** Good lines that exercise every conversion: escapes, a null key, a float and a millisecond timestamp, blank lines. */
 const GOOD_KAFKA = [

@@ -1,0 +1,38 @@
+import { sqlString } from "../../lake/sqlText.js";
+
+/**
+ * The landing files one query reads: a single file, or a group of small files of one feed, format and compression.
+ * A landing zone is often many small files, and per query DuckDB spends a few milliseconds planning the checks
+ * that a file of 50 lines then runs in microseconds; read together, they share that cost.
+ */
+export interface LandingScan {
+  files: readonly ScannedFile[];
+  gzip: boolean;
+}
+
+export interface ScannedFile {
+  absolute: string;
+  /** The rows' `_source`: `landing:<path relative to landing/>`. */
+  source: string;
+}
+
+/**
+ * Rows of a table function over the scan's files, in each file's order, as `columns`, `line` (the row's 1-based
+ * position in its file) and `_source`. `read(paths, filenameOption)` is the table function call for a path list.
+ * Positions are WITH ORDINALITY, which numbers rows in scan order: callers run the query on one DuckDB thread, so
+ * files are read one after another, each front to back. For a group the ordinal runs on across files, and a
+ * file's first row is at its smallest ordinal.
+ */
+export function numberedRowsSql(scan: LandingScan, read: (paths: string, filenameOption: string) => string, columns: readonly string[]): string {
+  const [only, ...more] = scan.files;
+  if (only === undefined) throw new Error("a landing scan needs at least one file");
+  if (more.length === 0) {
+    return `SELECT ${columns.join(", ")}, n AS line, ${sqlString(only.source)} AS _source
+      FROM ${read(sqlString(only.absolute), "")} WITH ORDINALITY AS numbered(${columns.join(", ")}, n)`;
+  }
+  const paths = `[${scan.files.map((f) => sqlString(f.absolute)).join(", ")}]`;
+  const sources = scan.files.map((f) => `(${sqlString(f.absolute)}, ${sqlString(f.source)})`).join(", ");
+  return `SELECT ${columns.join(", ")}, n - min(n) OVER (PARTITION BY filename) + 1 AS line, sources._source
+      FROM ${read(paths, ", filename = true")} WITH ORDINALITY AS numbered(${columns.join(", ")}, filename, n)
+      INNER JOIN (VALUES ${sources}) AS sources(filename, _source) USING (filename)`;
+}

@@ -1,0 +1,54 @@
+import type { LakeWriter } from "../../lake/lakeWriter.js";
+import { sqlString } from "../../lake/sqlText.js";
+import { BAD_LINE_ABORT } from "./badLines.js";
+import { csvBronzeSelect, csvCheckedLinesSql, csvHeaderSql } from "./checkedLinesSql.js";
+import { kafkaEnvelopeFastSql } from "./kafkaEnvelopeSql.js";
+import { FEED_FORMAT } from "./landingFeeds.js";
+import { csvHeaderProblem, landingScan, readable, SkippedLines, type LandingFile } from "./loadLandingFile.js";
+
+export interface LandingGroupMember {
+  file: LandingFile;
+  /** The file's line count (see scanFile); envelope files need it, as on the single-file fast path. */
+  lines: number | undefined;
+}
+
+export interface LandingGroupLoad {
+  batchId: string;
+  /** Rows loaded per member, in member order. */
+  rows: number[];
+}
+
+/**
+ * Loads small landing files of one feed and compression as one batch, tagged `tag` (see landingGroups.ts), when
+ * every line of every file is good: envelope files through DuckDB's JSON reader, CSV files through their checked
+ * lines, each CSV file with its header. Undefined, with nothing committed, when any file has a bad or skipped line,
+ * a wrong header, or text the reader refuses: the caller then loads the files one by one, which dead-letters the
+ * bad lines and quarantines what cannot be read.
+ */
+export async function loadLandingGroup(writer: LakeWriter, members: readonly LandingGroupMember[], tag: string): Promise<LandingGroupLoad | undefined> {
+  const files = members.map((m) => m.file);
+  const feed = files[0]?.feed;
+  if (feed === undefined) throw new Error("a landing group needs at least one file");
+  if (files.some((f) => f.feed !== feed || f.format !== FEED_FORMAT[feed] || f.gzip !== files[0]!.gzip)) {
+    throw new Error(`a landing group holds files of one feed, its format and one compression: ${files.map((f) => f.relative).join(", ")}`);
+  }
+  const scan = landingScan(files);
+  const sources = scan.files.map((f) => f.source);
+  if (feed !== "kafka_multiplex") {
+    const headers = await readable(files, async () => (await writer.connection.runAndReadAll(csvHeaderSql(scan))).getRowObjectsJS(), undefined, true);
+    if (headers === undefined) return undefined;
+    const headerOf = new Map(headers.map((h) => [h._source, h.header]));
+    if (sources.some((source) => csvHeaderProblem(feed, headerOf.get(source)) !== undefined)) return undefined;
+  }
+  const select = feed === "kafka_multiplex" ? kafkaEnvelopeFastSql(scan) : csvBronzeSelect(feed, `(${csvCheckedLinesSql(feed, scan)}) AS checked`, "abort");
+  let rows: number[] = [];
+  const beforeCommit = async ({ file }: { file: string }) => {
+    const counts = (await writer.connection.runAndReadAll(`SELECT _source, count(*) AS n FROM read_parquet(${sqlString(file)}) GROUP BY _source`)).getRowObjectsJS();
+    const bySource = new Map(counts.map((c) => [c._source, Number(c.n)]));
+    rows = sources.map((source) => bySource.get(source) ?? 0);
+    // The JSON reader skips blank lines, which would shift the numbers of the lines after them.
+    if (feed === "kafka_multiplex" && members.some((m, i) => rows[i] !== m.lines)) throw new SkippedLines("a file of the group has lines the reader skipped");
+  };
+  const batch = await readable(files, () => writer.writeQuery(feed, select, { tag, beforeCommit }), BAD_LINE_ABORT, true);
+  return batch === undefined ? undefined : { batchId: batch.batchId, rows };
+}
