@@ -17,6 +17,13 @@ import { ensureLake } from "./ensureLake.js";
 import { lakeTmpName, removeOrphanedTmp } from "./lakeTmp.js";
 import { sqlIdentifier, sqlString, sqlTimestampMicros } from "./sqlText.js";
 
+/**
+ * How batches are written. No dictionary encoding: bronze's wide columns (`value`, keys) are nearly all distinct,
+ * and trying a dictionary for each column was a tenth of a landing load's CPU; without it files are 4% larger
+ * and read as fast.
+ */
+const LAKE_PARQUET_OPTIONS = "FORMAT parquet, DICTIONARY_SIZE_LIMIT 1";
+
 /** A value the row path accepts; DATE takes a Date (UTC day) or 'YYYY-MM-DD', BLOB a Uint8Array or UTF-8 string. */
 export type BronzeValue = string | number | bigint | Date | Uint8Array | null | undefined;
 
@@ -99,7 +106,7 @@ export class LakeWriter {
     const tmp = path.join(this.paths.lakeTmp, lakeTmpName(`${id}-${table}.parquet`));
     try {
       const result = await this.connection.runAndReadAll(
-        `COPY (SELECT ${columns.join(", ")} FROM (${selectSql}) AS batch_source) TO ${sqlString(tmp)} (FORMAT parquet)`,
+        `COPY (SELECT ${columns.join(", ")} FROM (${selectSql}) AS batch_source) TO ${sqlString(tmp)} (${LAKE_PARQUET_OPTIONS})`,
       );
       const rows = Number(result.getRowsJS()[0]?.[0] ?? 0);
       await options.beforeCommit?.({ rows, file: tmp, batchId: id });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
-import { readFile, stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 
 /** What the landing manifest knows a file by, before its content is read. */
 export interface FileStamp {
@@ -29,7 +29,7 @@ const CHUNK = 1 << 20;
 /** SHA-256 of the file's bytes, streamed (files can be gigabytes). */
 export async function hashFile(absolute: string): Promise<string> {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(absolute, { highWaterMark: CHUNK })) hash.update(chunk as Buffer);
+  for await (const chunk of readChunks(absolute)) hash.update(chunk);
   return hash.digest("hex");
 }
 
@@ -51,11 +51,27 @@ export async function scanFile(absolute: string, gzip: boolean): Promise<FileCon
     return { sha256, lines };
   }
   const hash = createHash("sha256");
-  // A stream allocates a chunk-sized buffer per read, which costs more than the work for the many small files
-  // of a landing zone: a file of at most one chunk is read whole.
-  const bytes = (await stat(absolute)).size <= CHUNK ? [await readFile(absolute)] : createReadStream(absolute, { highWaterMark: CHUNK });
-  const lines = await countLines(bytes, (chunk) => hash.update(chunk));
+  const lines = await countLines(readChunks(absolute), (chunk) => hash.update(chunk));
   return { sha256: hash.digest("hex"), lines };
+}
+
+/**
+ * The file's bytes through one reused buffer. A read stream allocates a fresh buffer per chunk, and for the
+ * gigabytes a landing load reads the page faults and garbage collection of those buffers cost more than the hash.
+ * Each chunk is valid only until the next one is read.
+ */
+async function* readChunks(absolute: string): AsyncGenerator<Buffer> {
+  const handle = await open(absolute, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, (await handle.stat()).size)));
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Undefined when the bytes are not gzip. */
