@@ -119,6 +119,14 @@ function deleteMatching(table, matching, keys) {
     : `DELETE FROM ${table} AS t WHERE EXISTS (SELECT 1 FROM (${matching}) AS m WHERE ${on})`;
 }
 
+// The order a full build stores its rows in, as the query's closing clause. DuckDB keeps rows in insertion order
+// and skips row groups by their min/max, so a table that incremental runs probe by a column (new readings by time)
+// is cheaper to probe stored in that column's order. BigQuery gets nothing: a top-level ORDER BY there sorts on one
+// worker, and its equivalent is the table's clusterBy option.
+function storageOrder(columns) {
+  return isDuckdb ? `ORDER BY ${columns.join(", ")}` : "";
+}
+
 module.exports = {
   isDuckdb,
   compiledByPulse,
@@ -138,4 +146,5 @@ module.exports = {
   addYears,
   dayOfWeek,
   deleteMatching,
+  storageOrder,
 };

@@ -1,5 +1,5 @@
 /** SQL shapes of the bronze tables: an empty typed SELECT (for `_empty.parquet`) and a staging temp table. */
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection } from "../lib/duckdb.js";
 import { bronzeColumns, type BronzeTableName } from "./bronzeTables.js";
 import { sqlIdentifier } from "./sqlText.js";
 

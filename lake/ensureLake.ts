@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBConnection } from "../lib/duckdb.js";
 import { homePaths } from "../lib/home.js";
 import { BRONZE_TABLE_NAMES, type BronzeTableName } from "./bronzeTables.js";
 import { commitFile } from "./durableFile.js";

@@ -6,7 +6,7 @@ import {
   timestampValue,
   type DuckDBAppender,
   type DuckDBConnection,
-} from "@duckdb/node-api";
+} from "../lib/duckdb.js";
 import { homePaths, type HomePaths } from "../lib/home.js";
 import { BatchClock, batchId as makeBatchId } from "./batchClock.js";
 import { BRONZE_DATA_COLUMNS, bronzeColumns, type BronzeColumn, type BronzeTableName } from "./bronzeTables.js";

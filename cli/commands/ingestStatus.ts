@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../../lib/duckdb.js";
 import { Kafka, logLevel } from "kafkajs";
 import { homePaths } from "../../lib/home.js";
 import { textTable } from "../../lib/textTable.js";

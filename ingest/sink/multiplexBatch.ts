@@ -1,4 +1,4 @@
-import { BIGINT, INTEGER, VARCHAR, DuckDBDataChunk, type DuckDBValue } from "@duckdb/node-api";
+import { BIGINT, INTEGER, VARCHAR, DuckDBDataChunk, type DuckDBValue } from "../../lib/duckdb.js";
 import type { LakeWriter, WrittenBatch } from "../../lake/lakeWriter.js";
 import { kafkaTimestampDateSql } from "../../lake/kafkaTimestamp.js";
 import { sqlIdentifier } from "../../lake/sqlText.js";

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBConnection } from "../../../lib/duckdb.js";
 import { homePaths } from "../../../lib/home.js";
 import { EMPTY_BATCH_FILE } from "../../../lake/ensureLake.js";
 import { sqlString } from "../../../lake/sqlText.js";

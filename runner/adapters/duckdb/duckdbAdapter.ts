@@ -1,4 +1,4 @@
-import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBConnection, DuckDBInstance } from "../../../lib/duckdb.js";
 import { targetName, type Target } from "../../compile/graph.js";
 import { SessionAdapter, type Column, type RelationInfo, type StatementResult, type WarehouseAdapter, type WarehouseSession } from "../adapter.js";
 import { NameTranslator, quoteIdentifier, relationName } from "./names.js";

@@ -1,0 +1,58 @@
+import { expect, it } from "vitest";
+import { ingestAndRun, landText, query, snapshot, tempHome } from "./pipelineHarness.js";
+
+// gold.workout_bpm_summary drops a summarized session that silver.workout_bpm no longer has rows for. It looks for
+// them only among sessions whose window or wearer changed; this is the case that makes one lose every row.
+
+const T0 = 1678451400;
+const REGISTRATIONS = "user_id,device_id,mac_address,registration_timestamp\n";
+
+function envelope(topic: string, offset: number, value: Record<string, unknown>): string {
+  return JSON.stringify({ key: String(offset), value: JSON.stringify(value), topic, partition: 0, offset, timestamp: T0 });
+}
+
+function workout(offset: number, user: number, session: number, action: string, time: number): string {
+  return envelope("workout", offset, { user_id: user, workout_id: 1, session_id: session, action, timestamp: time });
+}
+
+function reading(offset: number, device: number, time: number): string {
+  return envelope("bpm", offset, { device_id: device, time, heartrate: 90 });
+}
+
+/** Two sessions (user 1 on device 100, then user 2 on device 200, which ends last so the first is complete). */
+function landFirstDelivery(home: string): void {
+  landText(home, "registered_users", "u1.csv", `${REGISTRATIONS}1,100,aa:01,${T0 - 3600}\n2,200,aa:02,${T0 - 3600}\n`);
+  const lines = [
+    workout(1, 1, 1, "start", T0),
+    workout(2, 1, 1, "stop", T0 + 600),
+    workout(3, 2, 2, "start", T0 + 1200),
+    workout(4, 2, 2, "stop", T0 + 1800),
+    ...[60, 120, 180].map((s, i) => reading(10 + i, 100, T0 + s)),
+    ...[1260, 1320].map((s, i) => reading(20 + i, 200, T0 + s)),
+  ];
+  landText(home, "kafka_multiplex", "a.json", `${lines.join("\n")}\n`);
+}
+
+/** A late registration of user 1, earlier than the first, on a device that sent nothing: it becomes the wearer. */
+function landEarlierRegistration(home: string): void {
+  landText(home, "registered_users", "u2.csv", `${REGISTRATIONS}1,300,aa:03,${T0 - 7200}\n`);
+}
+
+it("drops a summarized session whose wearer changed to a device without readings, as a full build does", async () => {
+  const home = tempHome();
+  landFirstDelivery(home);
+  await ingestAndRun(home);
+  const sessions = "select user_id, session_id, num_recordings from gold.workout_bpm_summary order by all";
+  expect(await query(home, sessions)).toEqual([{ user_id: 1, session_id: 1, num_recordings: 3 }]);
+
+  landEarlierRegistration(home);
+  await ingestAndRun(home);
+  expect(await query(home, "select count(*) as n from silver.workout_bpm where user_id = 1")).toEqual([{ n: 0 }]);
+  expect(await query(home, sessions)).toEqual([]);
+
+  const once = tempHome();
+  landFirstDelivery(once);
+  landEarlierRegistration(once);
+  await ingestAndRun(once);
+  expect(await snapshot(home, false)).toEqual(await snapshot(once, false));
+});
