@@ -1,8 +1,9 @@
 import { expect, it } from "vitest";
 import { ingestAndRun, landText, query, snapshot, tempHome } from "./pipelineHarness.js";
 
-// gold.workout_bpm_summary drops a summarized session that silver.workout_bpm no longer has rows for. It looks for
-// them only among sessions whose window or wearer changed; this is the case that makes one lose every row.
+// gold.workout_bpm_summary's incremental paths that a plain new delivery does not take: a summarized session that
+// silver.workout_bpm no longer has rows for is dropped (looked for only among sessions whose window or wearer
+// changed), and a user whose bin changed gets it on their stored rows, statistics kept, without a recomputation.
 
 const T0 = 1678451400;
 const REGISTRATIONS = "user_id,device_id,mac_address,registration_timestamp\n";
@@ -19,6 +20,11 @@ function reading(offset: number, device: number, time: number): string {
   return envelope("bpm", offset, { device_id: device, time, heartrate: 90 });
 }
 
+function profile(offset: number, user: number, timestamp: number, city: string): string {
+  const address = { street_address: "1 Main", city, state: "CA", zip: 90001 };
+  return envelope("user_info", offset, { user_id: user, update_type: "new", timestamp, dob: "01/02/1990", sex: "F", gender: "F", first_name: "A", last_name: "B", address });
+}
+
 /** Two sessions (user 1 on device 100, then user 2 on device 200, which ends last so the first is complete). */
 function landFirstDelivery(home: string): void {
   landText(home, "registered_users", "u1.csv", `${REGISTRATIONS}1,100,aa:01,${T0 - 3600}\n2,200,aa:02,${T0 - 3600}\n`);
@@ -29,6 +35,7 @@ function landFirstDelivery(home: string): void {
     workout(4, 2, 2, "stop", T0 + 1800),
     ...[60, 120, 180].map((s, i) => reading(10 + i, 100, T0 + s)),
     ...[1260, 1320].map((s, i) => reading(20 + i, 200, T0 + s)),
+    profile(30, 1, T0 - 3600, "Fresno"),
   ];
   landText(home, "kafka_multiplex", "a.json", `${lines.join("\n")}\n`);
 }
@@ -53,6 +60,26 @@ it("drops a summarized session whose wearer changed to a device without readings
   const once = tempHome();
   landFirstDelivery(once);
   landEarlierRegistration(once);
+  await ingestAndRun(once);
+  expect(await snapshot(home, false)).toEqual(await snapshot(once, false));
+});
+
+it("gives a user's new bin to their summarized sessions, statistics unchanged, as a full build does", async () => {
+  const home = tempHome();
+  landFirstDelivery(home);
+  await ingestAndRun(home);
+  const summary = "select user_id, session_id, city, min_bpm, avg_bpm, max_bpm, num_recordings from gold.workout_bpm_summary order by all";
+  const before = await query(home, summary);
+  expect(before).toEqual([{ user_id: 1, session_id: 1, city: "Fresno", min_bpm: 90, avg_bpm: 90, max_bpm: 90, num_recordings: 3 }]);
+
+  const moved = profile(31, 1, T0 + 5000, "Napa");
+  landText(home, "kafka_multiplex", "b.json", `${moved}\n`);
+  await ingestAndRun(home);
+  expect(await query(home, summary)).toEqual([{ ...before[0], city: "Napa" }]);
+
+  const once = tempHome();
+  landFirstDelivery(once);
+  landText(once, "kafka_multiplex", "b.json", `${moved}\n`);
   await ingestAndRun(once);
   expect(await snapshot(home, false)).toEqual(await snapshot(once, false));
 });
