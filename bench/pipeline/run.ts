@@ -7,8 +7,9 @@
  *      readings of slices 1..k−1: the full run loads slices 1..k−1, the incremental run slice k alone (later slices,
  *      the quiet tail of the period, are never loaded);
  *   4. peak RSS of every measured process.
- * Each figure is the median of --runs independent samples (default 3). Every process is timed whole, as a user
- * would see it, under /usr/bin/time for its peak RSS.
+ * Each figure is the median of --runs independent samples (default 3), each sample one home measured start to
+ * finish, and each ratio the median of the samples' ratios. Every process is timed whole, as a user would see it,
+ * under /usr/bin/time for its peak RSS.
  *
  *   npm run build && npx tsx bench/pipeline/run.ts [--users 1800] [--days 2] [--runs 3] [--keep]
  */
@@ -28,6 +29,14 @@ const AS_OF = "2024-01-01";
 const SLICES = 200;
 /** The added slice must hold at least this share of the readings already loaded ("≈1% more data"). */
 const ADDED_SHARE = 0.0075;
+
+interface Sample {
+  rows: number;
+  landing: Timed;
+  full: Timed;
+  baseline: Timed;
+  incremental: Timed;
+}
 
 interface Timed {
   seconds: number;
@@ -52,7 +61,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-/** Hard-links the generated files of the chosen time slices into a home's landing zone. */
+/** The time slice a generated file belongs to (the `-bNNN-` in its name). */
 function sliceOf(name: string): number {
   return Number(/-b(\d+)-/.exec(name)?.[1]);
 }
@@ -84,6 +93,7 @@ function addedSlice(readings: Map<number, number>): { slice: number; readings: n
   return best;
 }
 
+/** Hard-links the generated files of the chosen time slices into a home's landing zone. */
 function landSlices(generated: string, home: string, keep: (slice: number) => boolean): number {
   let files = 0;
   for (const feed of ["registered_users", "gym_logins", "kafka_multiplex"]) {
@@ -145,54 +155,48 @@ async function main(): Promise<void> {
         `(${added.readings.toLocaleString("en-US")} readings, ${((100 * added.readings) / added.before).toFixed(2)}%)`,
     );
 
-    const landing: { rows: number; seconds: number; rss: number }[] = [];
-    const full: Timed[] = [];
-    const incremental: Timed[] = [];
-    const homes: string[] = [];
+    // Each sample is one home measured start to finish: landing, full run, the baseline over the same lake, then the
+    // added slice and the incremental run. Run back to back, a sample's figures share the machine's state of the
+    // moment, so the ratios are taken per sample (this machine's speed drifts by ±10% over minutes).
+    const samples: Sample[] = [];
     for (let run = 0; run < flags.runs; run++) {
       const home = path.join(root, `home-${run}`);
-      homes.push(home);
       landSlices(generated, home, (slice) => slice < added.slice);
       const ingest = pulse(home, "ingest", "--source", "landing", "--once");
       const rows = await bronzeRows(home);
-      landing.push({ rows, seconds: ingest.seconds, rss: ingest.maxRssMb });
-      console.log(`  sample ${run + 1}: landing → bronze ${rows.toLocaleString("en-US")} rows in ${ingest.seconds.toFixed(2)} s (whole process)`);
-      const fullRun = pulse(home, "run", "--vars", `as_of_date=${AS_OF}`);
-      full.push(fullRun);
-      console.log(`  sample ${run + 1}: full pulse run ${fullRun.seconds.toFixed(2)} s, peak RSS ${fullRun.maxRssMb.toFixed(0)} MiB`);
-    }
-
-    const baseline: Timed[] = [];
-    for (let run = 0; run < flags.runs; run++) {
+      const full = pulse(home, "run", "--vars", `as_of_date=${AS_OF}`);
       const database = path.join(root, `baseline-${run}.duckdb`);
-      const b = timed(process.execPath, [...process.execArgv, process.argv[1]!, "--baseline", homePaths(homes[0]!).lake, "--database", database]);
-      baseline.push(b);
-      console.log(`  sample ${run + 1}: plain DuckDB SQL baseline ${b.seconds.toFixed(2)} s, peak RSS ${b.maxRssMb.toFixed(0)} MiB`);
+      const baseline = timed(process.execPath, [...process.execArgv, process.argv[1]!, "--baseline", homePaths(home).lake, "--database", database]);
       fs.rmSync(database, { force: true });
-    }
-
-    for (const [run, home] of homes.entries()) {
       landSlices(generated, home, (slice) => slice === added.slice);
       pulse(home, "ingest", "--source", "landing", "--once");
-      const addedRows = (await bronzeRows(home)) - landing[run]!.rows;
-      const inc = pulse(home, "run", "--vars", `as_of_date=${AS_OF}`);
-      incremental.push(inc);
-      console.log(`  incremental pulse run after +${addedRows.toLocaleString("en-US")} bronze rows: ${inc.seconds.toFixed(2)} s, peak RSS ${inc.maxRssMb.toFixed(0)} MiB`);
+      const addedRows = (await bronzeRows(home)) - rows;
+      const incremental = pulse(home, "run", "--vars", `as_of_date=${AS_OF}`);
+      const sample = { rows, landing: ingest, full, baseline, incremental };
+      samples.push(sample);
+      console.log(
+        `  sample ${run + 1}: landing ${rows.toLocaleString("en-US")} rows in ${ingest.seconds.toFixed(2)} s; full run ${full.seconds.toFixed(2)} s; ` +
+          `baseline ${baseline.seconds.toFixed(2)} s (${(full.seconds / baseline.seconds).toFixed(2)}×); ` +
+          `incremental after +${addedRows.toLocaleString("en-US")} rows ${incremental.seconds.toFixed(2)} s (${((100 * incremental.seconds) / full.seconds).toFixed(1)}%)`,
+      );
+      fs.rmSync(home, { recursive: true, force: true });
     }
 
-    const rowsPerSecond = median(landing.map((l) => l.rows / l.seconds));
-    const fullMedian = median(full.map((t) => t.seconds));
-    const baselineMedian = median(baseline.map((t) => t.seconds));
-    const incrementalMedian = median(incremental.map((t) => t.seconds));
-    const peak = Math.max(...[...full, ...baseline, ...incremental].map((t) => t.maxRssMb), ...landing.map((l) => l.rss));
+    const of = (pick: (s: Sample) => number) => median(samples.map(pick));
+    const peak = (pick: (s: Sample) => Timed) => Math.max(...samples.map((s) => pick(s).maxRssMb));
     console.log("\nresults (medians of %d samples, whole processes on this machine):", flags.runs);
-    console.log(`  bronze rows loaded               ${median(landing.map((l) => l.rows)).toLocaleString("en-US")}`);
-    console.log(`  landing → bronze                 ${Math.round(rowsPerSecond).toLocaleString("en-US")} rows/s (target ≥ 1,000,000)`);
-    console.log(`  full pulse run                   ${fullMedian.toFixed(2)} s`);
-    console.log(`  plain DuckDB SQL baseline        ${baselineMedian.toFixed(2)} s`);
-    console.log(`  ratio pulse / baseline           ${(fullMedian / baselineMedian).toFixed(2)}× (target ≤ 1.5×)`);
-    console.log(`  incremental run after +1% data   ${incrementalMedian.toFixed(2)} s = ${((100 * incrementalMedian) / fullMedian).toFixed(1)}% of the full run (target ≤ 10%)`);
-    console.log(`  peak RSS of any measured process ${peak.toFixed(0)} MiB (landing ${Math.max(...landing.map((l) => l.rss)).toFixed(0)}, full run ${Math.max(...full.map((t) => t.maxRssMb)).toFixed(0)}, baseline ${Math.max(...baseline.map((t) => t.maxRssMb)).toFixed(0)}, incremental ${Math.max(...incremental.map((t) => t.maxRssMb)).toFixed(0)})`);
+    console.log(`  bronze rows loaded               ${of((s) => s.rows).toLocaleString("en-US")}`);
+    console.log(`  landing → bronze                 ${Math.round(of((s) => s.rows / s.landing.seconds)).toLocaleString("en-US")} rows/s (target ≥ 1,000,000)`);
+    console.log(`  full pulse run                   ${of((s) => s.full.seconds).toFixed(2)} s`);
+    console.log(`  plain DuckDB SQL baseline        ${of((s) => s.baseline.seconds).toFixed(2)} s`);
+    console.log(`  ratio pulse / baseline           ${of((s) => s.full.seconds / s.baseline.seconds).toFixed(2)}× (target ≤ 1.5×)`);
+    console.log(
+      `  incremental run after +1% data   ${of((s) => s.incremental.seconds).toFixed(2)} s = ${of((s) => (100 * s.incremental.seconds) / s.full.seconds).toFixed(1)}% of the full run (target ≤ 10%)`,
+    );
+    const peaks = { landing: peak((s) => s.landing), full: peak((s) => s.full), baseline: peak((s) => s.baseline), incremental: peak((s) => s.incremental) };
+    console.log(
+      `  peak RSS of any measured process ${Math.max(...Object.values(peaks)).toFixed(0)} MiB (landing ${peaks.landing.toFixed(0)}, full run ${peaks.full.toFixed(0)}, baseline ${peaks.baseline.toFixed(0)}, incremental ${peaks.incremental.toFixed(0)})`,
+    );
   } finally {
     if (!values.keep) fs.rmSync(root, { recursive: true, force: true });
   }
