@@ -243,7 +243,8 @@ const GROUP_MAX_BYTES = 16 << 20;
 const GROUP_MAX_FILES = 256;
 
 /**
- * The units the load lanes take, in order: groups of small files first (one query each), then each larger file.
+ * The units the load lanes take, in order: groups of small files first (one query each), then each larger file,
+ * largest first.
  * A file that cannot join a group (wrong format for its folder, or a dead-letter batch of it already committed,
  * which the single-file path re-commits over) is a unit of its own.
  */
@@ -263,6 +264,8 @@ function landingLoadUnits(files: readonly NewFile[], committedDeadLetters?: Read
     else current.push(f);
     groups.set(`${f.file.feed}:${f.file.gzip}`, lists);
   }
+  // Largest files first: the lanes then finish close together instead of one waiting out a big file at the end.
+  singles.sort((a, b) => b[0]!.stamp.size - a[0]!.stamp.size);
   return [...[...groups.values()].flat(), ...singles];
 }
 

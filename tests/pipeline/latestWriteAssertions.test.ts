@@ -1,17 +1,13 @@
 import { expect, it } from "vitest";
 import { runProject } from "../../runner/runProject.js";
 import { ingestAndRun, landText, PROJECT, query, tempHome, VARS } from "./pipelineHarness.js";
+import { REGISTRATIONS_HEADER, reading, T0, workout } from "./wearableEvents.js";
 
-// silver.heart_rate's uniqueness and value-range assertions check only the rows of the table's latest write (its
-// largest _merged_since). They must still fail on a bad row in that write.
+// The assertions on silver.heart_rate and silver.workout_bpm that check only the rows of the table's latest write
+// (its largest _merged_since) must still fail on a bad row in that write.
 
 function bpmFile(firstOffset: number, times: number[], heartrate = (i: number) => 80 + i): string {
-  return times
-    .map((time, i) => {
-      const value = JSON.stringify({ device_id: 7, time, heartrate: heartrate(i) });
-      return JSON.stringify({ key: "7", value, topic: "bpm", partition: 0, offset: firstOffset + i, timestamp: time });
-    })
-    .join("\n");
+  return times.map((time, i) => reading(firstOffset + i, 7, time, heartrate(i))).join("\n");
 }
 
 async function runAssertion(home: string, name: string): Promise<string> {
@@ -58,4 +54,24 @@ it("the heart rate range assertion fails on an implausible reading in the latest
   // A full rebuild writes every row, the implausible one included.
   await ingestAndRun(home, { fullRefresh: true, tolerate: /heart_rate_valid_range/ });
   expect(await runAssertion(home, "assertions.heart_rate_valid_range")).toBe("failed");
+});
+
+it("the workout_bpm row checks fail on a row of the latest write with a reading outside its window or no heart rate", async () => {
+  const home = tempHome();
+  landText(home, "registered_users", "u.csv", `${REGISTRATIONS_HEADER}1,7,aa:01,${T0 - 3600}\n`);
+  const session = [workout(1, 1, 1, "start", T0), workout(2, 1, 1, "stop", T0 + 600), reading(3, 7, T0 + 60), reading(4, 7, T0 + 120)];
+  landText(home, "kafka_multiplex", "a.json", `${session.join("\n")}\n`);
+  await ingestAndRun(home);
+  expect(await runAssertion(home, "assertions.workout_bpm_valid_rows")).toBe("success");
+  await query(home, `update silver.workout_bpm set time = end_time + interval 1 second where time = make_timestamp(${(T0 + 60) * 1e6})`);
+  expect(await runAssertion(home, "assertions.workout_bpm_valid_rows")).toBe("failed");
+
+  // An incremental run merges a late reading of the session; its row breaking a check fails the assertion.
+  landText(home, "kafka_multiplex", "b.json", `${reading(5, 7, T0 + 180)}\n`);
+  await ingestAndRun(home);
+  const latest = "select max(_merged_since) from silver.workout_bpm";
+  expect(await query(home, `select count(*) as n from silver.workout_bpm where _merged_since = (${latest})`)).toEqual([{ n: 1 }]);
+  expect(await runAssertion(home, "assertions.workout_bpm_valid_rows")).toBe("success");
+  await query(home, `update silver.workout_bpm set heartrate = null where _merged_since = (${latest})`);
+  expect(await runAssertion(home, "assertions.workout_bpm_valid_rows")).toBe("failed");
 });

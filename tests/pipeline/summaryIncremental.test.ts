@@ -1,33 +1,14 @@
 import { expect, it } from "vitest";
 import { ingestAndRun, landText, query, snapshot, tempHome } from "./pipelineHarness.js";
+import { profile, reading, REGISTRATIONS_HEADER, T0, workout } from "./wearableEvents.js";
 
 // gold.workout_bpm_summary's incremental paths that a plain new delivery does not take: a summarized session that
 // silver.workout_bpm no longer has rows for is dropped (looked for only among sessions whose window or wearer
 // changed), and a user whose bin changed gets it on their stored rows, statistics kept, without a recomputation.
 
-const T0 = 1678451400;
-const REGISTRATIONS = "user_id,device_id,mac_address,registration_timestamp\n";
-
-function envelope(topic: string, offset: number, value: Record<string, unknown>): string {
-  return JSON.stringify({ key: String(offset), value: JSON.stringify(value), topic, partition: 0, offset, timestamp: T0 });
-}
-
-function workout(offset: number, user: number, session: number, action: string, time: number): string {
-  return envelope("workout", offset, { user_id: user, workout_id: 1, session_id: session, action, timestamp: time });
-}
-
-function reading(offset: number, device: number, time: number): string {
-  return envelope("bpm", offset, { device_id: device, time, heartrate: 90 });
-}
-
-function profile(offset: number, user: number, timestamp: number, city: string): string {
-  const address = { street_address: "1 Main", city, state: "CA", zip: 90001 };
-  return envelope("user_info", offset, { user_id: user, update_type: "new", timestamp, dob: "01/02/1990", sex: "F", gender: "F", first_name: "A", last_name: "B", address });
-}
-
 /** Two sessions (user 1 on device 100, then user 2 on device 200, which ends last so the first is complete). */
 function landFirstDelivery(home: string): void {
-  landText(home, "registered_users", "u1.csv", `${REGISTRATIONS}1,100,aa:01,${T0 - 3600}\n2,200,aa:02,${T0 - 3600}\n`);
+  landText(home, "registered_users", "u1.csv", `${REGISTRATIONS_HEADER}1,100,aa:01,${T0 - 3600}\n2,200,aa:02,${T0 - 3600}\n`);
   const lines = [
     workout(1, 1, 1, "start", T0),
     workout(2, 1, 1, "stop", T0 + 600),
@@ -42,7 +23,7 @@ function landFirstDelivery(home: string): void {
 
 /** A late registration of user 1, earlier than the first, on a device that sent nothing: it becomes the wearer. */
 function landEarlierRegistration(home: string): void {
-  landText(home, "registered_users", "u2.csv", `${REGISTRATIONS}1,300,aa:03,${T0 - 7200}\n`);
+  landText(home, "registered_users", "u2.csv", `${REGISTRATIONS_HEADER}1,300,aa:03,${T0 - 7200}\n`);
 }
 
 it("drops a summarized session whose wearer changed to a device without readings, as a full build does", async () => {
