@@ -78,7 +78,7 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
   try {
     const { entries } = await readManifest(paths);
     const groupRecords = await readGroupRecords(paths);
-    const committed = await committedLandingBatches(paths, groupRecords);
+    const { byTable: committed, groupTags } = await committedLandingBatches(paths, groupRecords);
     const files = await discoverLandingFiles(paths);
     const newFiles = files.filter((f) => !entries.has(f.relative) && landingFileFormat(path.basename(f.relative)) !== undefined).length;
     emit({ kind: "start", files: files.length, newFiles });
@@ -86,7 +86,11 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
     let done = 0;
     // Appends are serialized so concurrent loads never interleave manifest lines.
     let manifestTail: Promise<void> = Promise.resolve();
-    const record = (entry: ManifestEntry) => (manifestTail = manifestTail.then(() => appendManifest(paths, entry)));
+    const recorded = new Set(entries.keys());
+    const record = (entry: ManifestEntry) => {
+      recorded.add(entry.path);
+      return (manifestTail = manifestTail.then(() => appendManifest(paths, entry)));
+    };
 
     const loaded = (file: LandingFile, rows: number, deadLetters: number, fileStarted: number) => {
       summary.loaded.push(file.relative);
@@ -206,8 +210,12 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
       for (const fork of writers.slice(1)) await fork.close();
     }
     await manifestTail;
-    // Every file a record names is now in the manifest, or its batch never committed: the records are spent.
-    for (const tag of groupRecords.keys()) await removeGroupRecord(paths, tag);
+    // A record is spent once its batch is known not to have committed, or every file it names is in the manifest.
+    // One naming a file that was not found (moved away before it was recovered) stays: it still maps that file's
+    // key to its rows in the lake, should the file come back.
+    for (const [tag, group] of groupRecords) {
+      if (!groupTags.has(tag) || group.members.every((m) => recorded.has(m.path))) await removeGroupRecord(paths, tag);
+    }
   } finally {
     await writer.close();
     lock.release();
@@ -248,7 +256,7 @@ const GROUP_MAX_FILES = 256;
  * A file that cannot join a group (wrong format for its folder, or a dead-letter batch of it already committed,
  * which the single-file path re-commits over) is a unit of its own.
  */
-function landingLoadUnits(files: readonly NewFile[], committedDeadLetters?: ReadonlyMap<string, string>): NewFile[][] {
+function landingLoadUnits(files: readonly NewFile[], committedDeadLetters: ReadonlyMap<string, string> | undefined): NewFile[][] {
   const groups = new Map<string, NewFile[][]>();
   const singles: NewFile[][] = [];
   for (const f of files) {
@@ -300,10 +308,14 @@ async function discoverLandingFiles(paths: HomePaths): Promise<DiscoveredFile[]>
 
 /**
  * Landing batches already in the lake, per table: file key → batch id. A group batch (its tag has a group record)
- * counts for each file the record names.
+ * counts for each file the record names; `groupTags` are the tags of the group batches found.
  */
-async function committedLandingBatches(paths: HomePaths, groupRecords: Map<string, GroupRecord>): Promise<Map<string, Map<string, string>>> {
+async function committedLandingBatches(
+  paths: HomePaths,
+  groupRecords: Map<string, GroupRecord>,
+): Promise<{ byTable: Map<string, Map<string, string>>; groupTags: Set<string> }> {
   const byTable = new Map<string, Map<string, string>>();
+  const groupTags = new Set<string>();
   for (const table of [...LANDING_FEEDS, "dead_letters"]) {
     const keys = new Map<string, string>();
     for (const name of await readdir(path.join(paths.bronze, table))) {
@@ -312,11 +324,14 @@ async function committedLandingBatches(paths: HomePaths, groupRecords: Map<strin
       const [, batch, tag] = match as unknown as [string, string, string];
       const group = groupRecords.get(tag);
       if (group === undefined) keys.set(tag, batch);
-      else for (const member of group.members) keys.set(member.key, batch);
+      else {
+        groupTags.add(tag);
+        for (const member of group.members) keys.set(member.key, batch);
+      }
     }
     byTable.set(table, keys);
   }
-  return byTable;
+  return { byTable, groupTags };
 }
 
 /** Rows of one landing file (`_source`) in a committed batch, which may hold other files' rows too (a group). */

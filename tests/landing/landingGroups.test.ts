@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readdir, readFile, rename, rm } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -125,4 +125,29 @@ describe("landing groups: small files share a batch", () => {
     expect(await readdir(path.join(homePaths(home).ingestState, "landing-groups"))).toEqual([]);
     expect(JSON.parse((await readFile(manifestPath(homePaths(home)), "utf8")).split("\n")[0]!)).toMatchObject({ batches: [batchFile!.slice(17, -8)] });
   });
+});
+
+it("keeps a group record while a file it names is away, and recovers that file when it comes back", async () => {
+  const home = await tempHome();
+  for (let file = 1; file <= 2; file++) await land(home, "gym_logins", `g${file}.csv`, [GYM_HEADER, ...gymLines(file, file)].join("\n"));
+  await loadLandingOnce(home);
+  const [batchFile] = await lakeFiles(home, "gym_logins");
+  const tag = batchFile!.slice(-"0123456789abcdef0123.parquet".length, -".parquet".length);
+  const landed = (file: number) => path.join(homePaths(home).landing, "gym_logins", `g${file}.csv`);
+  const members = await Promise.all([1, 2].map(async (file) => ({ path: `gym_logins/g${file}.csv`, key: fileKey(await stampFile(landed(file), `gym_logins/g${file}.csv`)) })));
+  await writeGroupRecord(homePaths(home), tag, { members });
+  await rm(manifestPath(homePaths(home)));
+  // g2 is moved away (a rename keeps its size and mtime) before the loader runs again.
+  const away = path.join(homePaths(home).home, "g2.csv");
+  await rename(landed(2), away);
+
+  expect((await loadLandingOnce(home)).recovered).toEqual(["gym_logins/g1.csv"]);
+  expect(await readdir(path.join(homePaths(home).ingestState, "landing-groups"))).toEqual([`${tag}.json`]);
+
+  await rename(away, landed(2));
+  const back = await loadLandingOnce(home);
+  expect(back.recovered).toEqual(["gym_logins/g2.csv"]);
+  expect(back.loaded).toEqual([]);
+  expect(await lakeFiles(home, "gym_logins")).toEqual([batchFile]);
+  expect(await readdir(path.join(homePaths(home).ingestState, "landing-groups"))).toEqual([]);
 });
