@@ -52,6 +52,24 @@ async function sameBronze(a: string, b: string, table: string): Promise<{ onlyA:
   return result as { onlyA: string; onlyB: string; rows: string };
 }
 
+/**
+ * Loads gym files g1..g<count> as one group, then leaves the state a crash right after the group's commit leaves:
+ * the batch and its group record, no manifest entries. Returns the batch's file name and tag.
+ */
+async function crashAfterGroupCommit(home: string, count: number): Promise<{ batchFile: string; tag: string }> {
+  const relative = (file: number) => `gym_logins/g${file}.csv`;
+  for (let file = 1; file <= count; file++) await land(home, "gym_logins", `g${file}.csv`, [GYM_HEADER, ...gymLines(file, file)].join("\n"));
+  await loadLandingOnce(home);
+  const [batchFile] = await lakeFiles(home, "gym_logins");
+  const tag = batchFile!.slice(-"0123456789abcdef0123.parquet".length, -".parquet".length);
+  const members = await Promise.all(
+    Array.from({ length: count }, async (_, i) => ({ path: relative(i + 1), key: fileKey(await stampFile(path.join(homePaths(home).landing, relative(i + 1)), relative(i + 1))) })),
+  );
+  await writeGroupRecord(homePaths(home), tag, { members });
+  await rm(manifestPath(homePaths(home)));
+  return { batchFile: batchFile!, tag };
+}
+
 describe("landing groups: small files share a batch", () => {
   it("loads small files of a feed and compression as one batch, with the same bronze rows as one by one", async () => {
     const grouped = await tempHome();
@@ -100,21 +118,9 @@ describe("landing groups: small files share a batch", () => {
 
   it("after a crash between a group's commit and its manifest entries, recovers every file of the group without reloading", async () => {
     const home = await tempHome();
-    for (let file = 1; file <= 3; file++) await land(home, "gym_logins", `g${file}.csv`, [GYM_HEADER, ...gymLines(file, file)].join("\n"));
-    await loadLandingOnce(home);
-    const [batchFile] = await lakeFiles(home, "gym_logins");
-    const tag = batchFile!.slice(-"0123456789abcdef0123.parquet".length, -".parquet".length);
-    // The state a crash right after the commit leaves: the batch and its group record, no manifest entries.
-    const members = await Promise.all(
-      [1, 2, 3].map(async (file) => {
-        const relative = `gym_logins/g${file}.csv`;
-        return { path: relative, key: fileKey(await stampFile(path.join(homePaths(home).landing, relative), relative)) };
-      }),
-    );
-    await writeGroupRecord(homePaths(home), tag, { members });
+    const { batchFile } = await crashAfterGroupCommit(home, 3);
     // A record of a group whose batch never committed names nothing loaded.
     await writeGroupRecord(homePaths(home), "0".repeat(20), { members: [{ path: "gym_logins/gone.csv", key: "1".repeat(20) }] });
-    await rm(manifestPath(homePaths(home)));
 
     const recovered = await loadLandingOnce(home);
     expect(recovered.loaded).toEqual([]);
@@ -123,31 +129,25 @@ describe("landing groups: small files share a batch", () => {
     const { entries } = await readManifest(homePaths(home));
     expect([1, 2, 3].map((file) => entries.get(`gym_logins/g${file}.csv`)?.rows)).toEqual([1, 2, 3]);
     expect(await readdir(path.join(homePaths(home).ingestState, "landing-groups"))).toEqual([]);
-    expect(JSON.parse((await readFile(manifestPath(homePaths(home)), "utf8")).split("\n")[0]!)).toMatchObject({ batches: [batchFile!.slice(17, -8)] });
+    expect(JSON.parse((await readFile(manifestPath(homePaths(home)), "utf8")).split("\n")[0]!)).toMatchObject({ batches: [batchFile.slice(17, -8)] });
   });
-});
 
-it("keeps a group record while a file it names is away, and recovers that file when it comes back", async () => {
-  const home = await tempHome();
-  for (let file = 1; file <= 2; file++) await land(home, "gym_logins", `g${file}.csv`, [GYM_HEADER, ...gymLines(file, file)].join("\n"));
-  await loadLandingOnce(home);
-  const [batchFile] = await lakeFiles(home, "gym_logins");
-  const tag = batchFile!.slice(-"0123456789abcdef0123.parquet".length, -".parquet".length);
-  const landed = (file: number) => path.join(homePaths(home).landing, "gym_logins", `g${file}.csv`);
-  const members = await Promise.all([1, 2].map(async (file) => ({ path: `gym_logins/g${file}.csv`, key: fileKey(await stampFile(landed(file), `gym_logins/g${file}.csv`)) })));
-  await writeGroupRecord(homePaths(home), tag, { members });
-  await rm(manifestPath(homePaths(home)));
-  // g2 is moved away (a rename keeps its size and mtime) before the loader runs again.
-  const away = path.join(homePaths(home).home, "g2.csv");
-  await rename(landed(2), away);
+  it("keeps a group record while a file it names is away, and recovers that file when it comes back", async () => {
+    const home = await tempHome();
+    const { batchFile, tag } = await crashAfterGroupCommit(home, 2);
+    const landed = (file: number) => path.join(homePaths(home).landing, "gym_logins", `g${file}.csv`);
+    // g2 is moved away (a rename keeps its size and mtime) before the loader runs again.
+    const away = path.join(homePaths(home).home, "g2.csv");
+    await rename(landed(2), away);
 
-  expect((await loadLandingOnce(home)).recovered).toEqual(["gym_logins/g1.csv"]);
-  expect(await readdir(path.join(homePaths(home).ingestState, "landing-groups"))).toEqual([`${tag}.json`]);
+    expect((await loadLandingOnce(home)).recovered).toEqual(["gym_logins/g1.csv"]);
+    expect(await readdir(path.join(homePaths(home).ingestState, "landing-groups"))).toEqual([`${tag}.json`]);
 
-  await rename(away, landed(2));
-  const back = await loadLandingOnce(home);
-  expect(back.recovered).toEqual(["gym_logins/g2.csv"]);
-  expect(back.loaded).toEqual([]);
-  expect(await lakeFiles(home, "gym_logins")).toEqual([batchFile]);
-  expect(await readdir(path.join(homePaths(home).ingestState, "landing-groups"))).toEqual([]);
+    await rename(away, landed(2));
+    const back = await loadLandingOnce(home);
+    expect(back.recovered).toEqual(["gym_logins/g2.csv"]);
+    expect(back.loaded).toEqual([]);
+    expect(await lakeFiles(home, "gym_logins")).toEqual([batchFile]);
+    expect(await readdir(path.join(homePaths(home).ingestState, "landing-groups"))).toEqual([]);
+  });
 });
