@@ -66,7 +66,7 @@ export async function loadLandingFile(writer: LakeWriter, file: LandingFile, key
     if (problem !== undefined) throw new UnreadableLandingFile(problem);
   });
   if (deadLetterBatchId === undefined && file.feed === "kafka_multiplex" && options.lines !== undefined) {
-    const fast = await loadWhole(writer, file, key, options.lines);
+    const fast = await loadWhole(writer, file, scan, key, options.lines);
     if (fast !== undefined) return { rows: fast.rows, deadLetters: 0, batches: [fast.batchId], path: "fast" };
   } else if (deadLetterBatchId === undefined) {
     const streamed = await readable([file], () => writer.writeQuery(file.feed, bronzeSelect(`(${checked}) AS checked`, "abort"), { tag: key }), BAD_LINE_ABORT);
@@ -98,12 +98,12 @@ export async function loadLandingFile(writer: LakeWriter, file: LandingFile, key
  * The fast path for envelope files: undefined when the file has a bad line, a line the reader skips, or text the
  * reader refuses; the checked path then reads it line by line and says which (or quarantines the file).
  */
-async function loadWhole(writer: LakeWriter, file: LandingFile, key: string, lines: Promise<number | undefined>) {
+async function loadWhole(writer: LakeWriter, file: LandingFile, scan: LandingScan, key: string, lines: Promise<number | undefined>) {
   const beforeCommit = async ({ rows }: { rows: number }) => {
     const expected = await lines;
     if (rows !== expected) throw new SkippedLines(`${rows} rows from ${expected ?? "an unknown number of"} lines`);
   };
-  return readable([file], () => writer.writeQuery("kafka_multiplex", kafkaEnvelopeFastSql(landingScan([file])), { tag: key, beforeCommit }), BAD_LINE_ABORT, true);
+  return readable([file], () => writer.writeQuery("kafka_multiplex", kafkaEnvelopeFastSql(scan), { tag: key, beforeCommit }), BAD_LINE_ABORT, true);
 }
 
 /** The reason a CSV file's first line (see csvHeaderSql; undefined or null: the file is empty) is not the feed's header. */
