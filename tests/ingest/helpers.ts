@@ -9,7 +9,7 @@ import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST } from "../../services/services.js"
 import { PACKAGE_ROOT } from "../../lib/home.js";
 import { bronzeFilesAsRead } from "../../lake/kafkaMessageId.js";
 
-export const REFERENCE = path.resolve(PACKAGE_ROOT, "../shared/reference-data");
+export { REFERENCE } from "../referenceData.js";
 /** Reference set 1's messages per topic (README of the reference data). */
 export const SET1 = { user_info: 7, bpm: 253_801, workout: 16 } as const;
 export const SET1_TOTAL = SET1.user_info + SET1.bpm + SET1.workout;

@@ -5,12 +5,12 @@ import { describe, expect, it } from "vitest";
 import { homePaths } from "../../lib/home.js";
 import { loadLandingOnce } from "../../ingest/landing/loadLanding.js";
 import { manifestPath } from "../../ingest/landing/landingManifest.js";
-import { bronze, countRows, envelope, lakeFiles, land, landReference, query, tempHome } from "./landingTestHome.js";
+import { REFERENCE, bronze, countRows, envelope, lakeFiles, land, landReference, query, tempHome } from "./landingTestHome.js";
 
 describe("landing loader edge cases", () => {
   it("reads gzip CSV and skips trailing blank lines", async () => {
     const home = await tempHome();
-    const csv = await readFile(path.resolve(import.meta.dirname, "../../../shared/reference-data/test_data/1-registered_users_1.csv"));
+    const csv = await readFile(path.join(REFERENCE, "test_data/1-registered_users_1.csv"));
     expect(csv.toString().endsWith("\n\n\n")).toBe(true);
     await land(home, "registered_users", "users.csv.gz", gzipSync(csv));
     const summary = await loadLandingOnce(home);

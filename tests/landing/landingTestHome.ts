@@ -8,8 +8,8 @@ import { homePaths } from "../../lib/home.js";
 import { bronzeFilesAsRead } from "../../lake/kafkaMessageId.js";
 import type { LandingFeed } from "../../ingest/landing/landingFeeds.js";
 
-/** The shared reference data set (read in place, never copied into the repo). */
-export const REFERENCE = path.resolve(import.meta.dirname, "../../../shared/reference-data");
+import { REFERENCE } from "../referenceData.js";
+export { REFERENCE };
 
 /** Reference files of set n, by landing feed, as the reference producer lands them. */
 export function referenceSet(n: 1 | 2): Record<LandingFeed, string[]> {

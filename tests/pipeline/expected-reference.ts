@@ -1,4 +1,4 @@
-// Expected results of the reference data set (../shared/reference-data), landed as set 1 and run, then
+// Expected results of the reference data set (tests/fixtures/reference-data), landed as set 1 and run, then
 // set 2 and run, with var as_of_date = 2024-01-01. Derived from the input files, not from the SQL:
 // expectedReference.test.ts recomputes every figure below from the raw files with plain TypeScript.
 //

@@ -3,10 +3,10 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { AS_OF_DATE, EXPECTED_AFTER_SET_1, EXPECTED_AFTER_SET_2, type ExpectedReference, type GymRow, type SummaryRow } from "./expected-reference.js";
+import { REFERENCE } from "../referenceData.js";
 
 // An independent oracle for expected-reference.ts: the brief's semantics computed in plain TypeScript
 // over the raw reference files (no SQL, no pulse code), so a wrong hand-derived figure fails here.
-const REFERENCE = path.resolve(import.meta.dirname, "../../../shared/reference-data");
 
 const csvRows = (file: string) => {
   const [header, ...lines] = fs.readFileSync(path.join(REFERENCE, file), "utf8").split(/\r?\n/).filter((l) => l.trim() !== "");

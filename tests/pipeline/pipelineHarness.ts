@@ -10,7 +10,7 @@ import { runProject } from "../../runner/runProject.js";
 
 /** The repository's own Dataform project: the pipeline under test. */
 export const PROJECT = path.resolve(import.meta.dirname, "../..");
-export const REFERENCE = path.resolve(PROJECT, "../shared/reference-data");
+export { REFERENCE } from "../referenceData.js";
 /** Age bins depend on the day they are computed; tests pin it. */
 export const VARS = { as_of_date: "2024-01-01" };
 

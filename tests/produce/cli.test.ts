@@ -4,8 +4,8 @@ import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/commands/produce.js";
 import { UserError } from "../../lib/errors.js";
+import { REFERENCE } from "../referenceData.js";
 
-const REFERENCE = path.resolve(import.meta.dirname, "../../../shared/reference-data");
 
 function captureStdout(): () => string {
   const chunks: string[] = [];

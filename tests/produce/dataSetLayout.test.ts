@@ -4,8 +4,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { findDataSetFiles, parseDataSetFileName } from "../../produce/dataSetLayout.js";
 import { UserError } from "../../lib/errors.js";
+import { REFERENCE } from "../referenceData.js";
 
-const REFERENCE = path.resolve(import.meta.dirname, "../../../shared/reference-data");
 
 describe("data-set layout", () => {
   it("reads feed, landing folder, iteration and compression from a file name", () => {

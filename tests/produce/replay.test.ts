@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { UserError } from "../../lib/errors.js";
 import { replayRecords, replayToLanding } from "../../produce/replay.js";
 import type { ProducerRecord } from "../../produce/producerRecord.js";
+import { REFERENCE } from "../referenceData.js";
 
-const REFERENCE = path.resolve(import.meta.dirname, "../../../shared/reference-data");
 
 function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
