@@ -11,13 +11,11 @@ function packageRoot(): string {
 }
 
 /**
- * PULSE_HOME holds every piece of local state. Precedence: `--home`, then env `PULSE_HOME`,
- * then `.pulse/` in the project root, so deleting that one folder resets everything.
+ * PULSE_HOME holds every piece of local state. Precedence: `--home`, then env `PULSE_HOME` (the CLI
+ * passes whichever was given), then `.pulse/` in the project root, so deleting that one folder resets everything.
  */
-export function resolveHome(flag: string | undefined, projectDir: string): string {
-  // An empty PULSE_HOME counts as unset rather than meaning the current directory.
-  const chosen = flag ?? (process.env.PULSE_HOME || undefined) ?? path.join(projectDir, ".pulse");
-  return path.resolve(chosen);
+export function resolveHome(chosen: string | undefined, projectDir: string): string {
+  return path.resolve(chosen ?? path.join(projectDir, ".pulse"));
 }
 
 /** Fixed locations inside PULSE_HOME; every module asks here instead of joining paths itself. */
