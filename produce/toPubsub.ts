@@ -1,6 +1,5 @@
 import type { Topic } from "@google-cloud/pubsub";
-import { openPubSub } from "../ingest/sources/pubsub/pubsubClient.js";
-import { ensureSubscription } from "../ingest/sources/pubsub/ensureSubscription.js";
+import { ensureSubscription, openPubSub } from "../lib/pubsubClient.js";
 import type { ProducerRecord } from "./producerRecord.js";
 import { Pacer, sleep } from "./sinkProgress.js";
 
