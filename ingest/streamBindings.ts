@@ -4,7 +4,7 @@ import type { SubscriptionBinding } from "./sources/pubsub/pubsubIngest.js";
 import { STREAM_TOPICS, isStreamTopic } from "./schemas/topics.js";
 
 /** Kafka: feeds (`bpm`, prefix applied) or `topic=feed` pairs naming a topic for a feed; all three feeds by default. */
-export function kafkaTopicBindings(prefix: string, entries: string[] = STREAM_TOPICS): KafkaTopicBinding[] {
+export function kafkaTopicBindings(prefix: string, entries: readonly string[] = STREAM_TOPICS): KafkaTopicBinding[] {
   if (entries.length === 0) throw new UserError("--topics is empty");
   return entries.map((entry) => {
     const [name, feed] = entry.includes("=") ? (entry.split("=", 2) as [string, string]) : [`${prefix}${entry}`, entry];

@@ -4,6 +4,7 @@ import { failureDetails } from "../runner/execute/report.js";
 import { runProject, type RunRequest } from "../runner/runProject.js";
 import { HISTORY_SCHEMA } from "../runner/history/runHistory.js";
 import { KAFKA_MILLIS_THRESHOLD } from "../lake/kafkaTimestamp.js";
+import { sleep } from "../lib/sleep.js";
 
 export interface WatchStatus {
   runs: number;
@@ -92,7 +93,7 @@ export async function watchRuns(options: WatchOptions): Promise<WatchStatus> {
       options.onError?.(error as Error);
     }
     const wait = Math.max(0, options.intervalMs - (performance.now() - started));
-    await sleep(wait, options.signal);
+    await sleep(wait, { signal: options.signal });
   }
   return status;
 }
@@ -115,17 +116,4 @@ export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,7 +1,8 @@
 import { Kafka, Partitioners, logLevel, type Message, type LogEntry } from "kafkajs";
 import { ensureTopicsReady } from "../lib/kafkaTopics.js";
 import type { ProducerRecord } from "./producerRecord.js";
-import { Pacer, sleep } from "./sinkProgress.js";
+import { Pacer } from "./sinkProgress.js";
+import { sleep } from "../lib/sleep.js";
 
 export interface KafkaSinkOptions {
   brokers: string[];

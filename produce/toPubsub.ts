@@ -1,7 +1,8 @@
 import type { Topic } from "@google-cloud/pubsub";
 import { ensureSubscription, openPubSub } from "../lib/pubsubClient.js";
 import type { ProducerRecord } from "./producerRecord.js";
-import { Pacer, sleep } from "./sinkProgress.js";
+import { Pacer } from "./sinkProgress.js";
+import { sleep } from "../lib/sleep.js";
 
 export interface PubsubSinkOptions {
   projectId: string;

@@ -1,6 +1,7 @@
 import type { WarehouseAdapter } from "../adapters/adapter.js";
 import type { RunSummary } from "../execute/results.js";
 import { counts } from "../execute/results.js";
+import { sqlString } from "../../lake/sqlText.js";
 
 /** Where run history lives in the warehouse, beside the project's own schemas. */
 export const HISTORY_SCHEMA = "pulse_meta";
@@ -9,7 +10,7 @@ function literal(value: string | number | boolean | undefined | null): string {
   if (value === undefined || value === null) return "null";
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
   if (typeof value === "boolean") return value ? "true" : "false";
-  return `'${value.replace(/'/g, "''")}'`;
+  return sqlString(value);
 }
 
 const CREATE_RUNS = `create table if not exists ${HISTORY_SCHEMA}.runs (

@@ -7,6 +7,7 @@ import { initialStreamState, recordFlush, writeStreamState, type StreamPosition,
 import { RateMeter, formatCount } from "../../progressLine.js";
 import { LakeOffsets, partitionKey, type PartitionKey } from "./lakeOffsets.js";
 import { deadLetterRow, multiplexRecord } from "./records.js";
+import { sleep } from "../../../lib/sleep.js";
 
 export interface KafkaTopicBinding {
   /** The topic's name on the broker (with any prefix). */
@@ -152,7 +153,7 @@ export class KafkaIngest {
         const retriable = (error as { retriable?: boolean }).retriable === true;
         if (!retriable || Date.now() > deadline) throw error;
         this.opts.log(`waiting for topics to exist: ${(error as Error).message}`);
-        await sleep(500);
+        await sleep(500, { unref: true });
       }
     }
   }
@@ -288,10 +289,10 @@ export class KafkaIngest {
     this.stopping = true;
     if (this.progressTimer) clearInterval(this.progressTimer);
     const deadline = Date.now() + deadlineMs;
-    await Promise.race([Promise.allSettled([...this.inFlightBatches]), sleep(Math.max(0, deadline - Date.now() - 4000))]);
+    await Promise.race([Promise.allSettled([...this.inFlightBatches]), sleep(Math.max(0, deadline - Date.now() - 4000), { unref: true })]);
     this.sink.stop();
     const flushed = await this.sink.finalFlush(deadline - 1000, this.opts.log);
-    await Promise.race([this.consumer.disconnect().catch(() => undefined), sleep(Math.max(0, deadline - Date.now()))]);
+    await Promise.race([this.consumer.disconnect().catch(() => undefined), sleep(Math.max(0, deadline - Date.now()), { unref: true })]);
     this.state.stoppedAt = new Date().toISOString();
     this.saveState();
     await this.stateWrite;
@@ -303,4 +304,3 @@ export class KafkaIngest {
 }
 
 /** Unref'd: a deadline timer must not keep the process alive after a fast shutdown. */
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());

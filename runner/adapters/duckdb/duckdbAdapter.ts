@@ -1,7 +1,8 @@
 import { DuckDBConnection, DuckDBInstance } from "../../../lib/duckdb.js";
 import { targetName, type Target } from "../../compile/graph.js";
 import { SessionAdapter, type Column, type RelationInfo, type StatementResult, type WarehouseAdapter, type WarehouseSession } from "../adapter.js";
-import { NameTranslator, quoteIdentifier, relationName } from "./names.js";
+import { NameTranslator, relationName } from "./names.js";
+import { sqlIdentifier, sqlString } from "../../../lake/sqlText.js";
 
 export interface DuckDbOptions {
   /** The warehouse file, or ":memory:". */
@@ -15,9 +16,6 @@ export interface DuckDbOptions {
   connections?: number;
 }
 
-function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
 
 /** Values DuckDB returns that JSON cannot carry as-is become numbers or strings. */
 function jsonFriendly(value: unknown): unknown {
@@ -108,12 +106,12 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
     const instance = await DuckDBInstance.create(":memory:");
     const first = await instance.connect();
     await first.run("set parquet_metadata_cache = true");
-    await first.run(`attach ${sqlString(options.path)} as ${quoteIdentifier(options.database)}${options.readOnly ? " (read_only)" : ""}`);
-    await first.run(`use ${quoteIdentifier(options.database)}`);
+    await first.run(`attach ${sqlString(options.path)} as ${sqlIdentifier(options.database)}${options.readOnly ? " (read_only)" : ""}`);
+    await first.run(`use ${sqlIdentifier(options.database)}`);
     const connections = [first];
     for (let i = 1; i < (options.connections ?? 4); i++) {
       const connection = await instance.connect();
-      await connection.run(`use ${quoteIdentifier(options.database)}`);
+      await connection.run(`use ${sqlIdentifier(options.database)}`);
       connections.push(connection);
     }
     return new DuckDbAdapter(instance, connections, options);
@@ -167,7 +165,7 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
 
   async ensureSchema(database: string | undefined, schema: string): Promise<void> {
     // Concurrent CREATE SCHEMA on two connections is a catalog write-write conflict in DuckDB: serialize.
-    const name = [database ?? this.options.database, schema].map(quoteIdentifier).join(".");
+    const name = [database ?? this.options.database, schema].map(sqlIdentifier).join(".");
     const next = this.schemaLock.then(() => this.execute(`create schema if not exists ${name}`));
     this.schemaLock = next.catch(() => undefined);
     await next;

@@ -1,8 +1,5 @@
 import { targetName, type CompiledGraph, type Target } from "../../compile/graph.js";
-
-export function quoteIdentifier(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}
+import { sqlIdentifier } from "../../../lake/sqlText.js";
 
 /** Every relation the graph names: actions, declarations and tests' targets. */
 export function graphTargets(graph: CompiledGraph): Target[] {
@@ -42,6 +39,6 @@ export class NameTranslator {
 export function relationName(target: Target): string {
   return [target.database, target.schema, target.name]
     .filter((part): part is string => part !== undefined && part !== "")
-    .map(quoteIdentifier)
+    .map(sqlIdentifier)
     .join(".");
 }
