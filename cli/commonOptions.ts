@@ -12,8 +12,7 @@ import { brokerList, nonEmpty, seconds } from "./flagValues.js";
 /** Flags several commands share, declared once here. */
 export const homeOption = () => new Option("--home <dir>", "state directory (default: $PULSE_HOME, else <project>/.pulse)").env("PULSE_HOME");
 export const projectOption = () => new Option("--project <dir>", "the Dataform project directory (default: the current directory)");
-export const lockTimeoutOption = () =>
-  new Option("--lock-timeout <seconds>", "how long to wait for another process holding the warehouse").argParser(seconds).default(600);
+export const lockTimeoutOption = () => new Option("--lock-timeout <seconds>", "how long to wait for another process holding the warehouse").argParser(seconds).default(600);
 
 export function projectDirOf(options: { project?: string }): string {
   if (options.project === "") throw new UserError("--project: empty (give a directory)");

@@ -20,6 +20,8 @@ export function withStreamIngestOptions<Args extends unknown[], Opts extends Opt
     .option("--progress-interval <seconds>", "seconds between progress lines", wholeNumber(1), 5);
 }
 
+// The flags as declared above, on a command that declares nothing else (commander's own default type is `{}`).
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 type StreamIngestFlags = ReturnType<ReturnType<typeof withStreamIngestOptions<[], {}>>["opts"]>;
 
 /** The typed options of the chosen source's service; refuses the other source's flags. */

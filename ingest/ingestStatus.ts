@@ -72,7 +72,19 @@ export function ingestStatusTable(rows: StatusRow[], home: string): string {
   const fmt = (v: number | null) => (v === null ? "" : v.toLocaleString("en-US"));
   return textTable(
     columns,
-    rows.map((r) => [r.source, r.name, r.stream, r.partition ?? "", fmt(r.committed), fmt(r.lakeOffset), fmt(r.endOffset), fmt(r.lag), fmt(r.deadLetters), r.lastFlush ?? "", r.running ? "yes" : "no"]),
+    rows.map((r) => [
+      r.source,
+      r.name,
+      r.stream,
+      r.partition ?? "",
+      fmt(r.committed),
+      fmt(r.lakeOffset),
+      fmt(r.endOffset),
+      fmt(r.lag),
+      fmt(r.deadLetters),
+      r.lastFlush ?? "",
+      r.running ? "yes" : "no",
+    ]),
   );
 }
 

@@ -24,7 +24,6 @@ export async function openPubSub(projectId: string): Promise<PubSub> {
   return pubsub;
 }
 
-
 /**
  * Creates the topic and the subscription if missing. The emulator starts empty and drops messages
  * published to a topic with no subscription, so both the producer and the ingest service call this.

@@ -25,7 +25,11 @@ export const define: DefineCommand = (command, exit) => {
       if (flags.source === undefined) throw new UserError("ingest: --source is required (landing, kafka or pubsub)");
       if (flags.source === "landing") {
         if (!flags.once) throw new UserError("ingest --source landing needs --once (it loads what is there and exits)");
-        rejectFlags(self, Object.keys(flags).filter((name) => !["source", "once", "home", "project"].includes(name)), "--source landing");
+        rejectFlags(
+          self,
+          Object.keys(flags).filter((name) => !["source", "once", "home", "project"].includes(name)),
+          "--source landing",
+        );
         const summary = await loadLandingOnce(home, { onEvent: (event) => process.stderr.write(`${formatLandingEvent(event)}\n`) });
         process.stdout.write(`${formatLandingSummary(summary)}\n`);
         return exit(0);

@@ -9,17 +9,7 @@ import { produceToKafka } from "../../produce/toKafka.js";
 import { produceToPubsub } from "../../produce/toPubsub.js";
 import { DEFAULT_START, startDateSchema, startOfDay, type SyntheticConfig } from "../../produce/synthetic/config.js";
 import { syntheticToLanding } from "../../produce/synthetic/toLanding.js";
-import {
-  brokersOption,
-  homeOf,
-  homeOption,
-  projectDirOf,
-  projectOption,
-  pubsubProjectOption,
-  rejectFlags,
-  subscriptionPrefixOption,
-  topicPrefixOption,
-} from "../commonOptions.js";
+import { brokersOption, homeOf, homeOption, projectDirOf, projectOption, pubsubProjectOption, rejectFlags, subscriptionPrefixOption, topicPrefixOption } from "../commonOptions.js";
 import { checkedBy, wholeNumber } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
 
@@ -67,42 +57,42 @@ type Flags = ReturnType<ReturnType<typeof withProduceOptions>["opts"]>;
 
 export const define: DefineCommand = (command, exit) =>
   withProduceOptions(command).action(async (flags, self) => {
-      const sink = flags.to;
-      if (sink === undefined) throw new UserError("produce: --to is required (landing, kafka or pubsub)");
-      const given = (mode: string, names: string[]) => rejectFlags(self, names, mode);
-      const source = () => records(flags, given);
-      if (sink === "landing") {
-        given("--to landing", ["brokers", "topicPrefix", "rate", "partitions", "timestamps", "projectId", "subscriptionPrefix"]);
-        const home = homeOf(self, projectDirOf(flags));
-        return exit(flags.synthetic ? await syntheticLanding(flags, given, home) : await replayLanding(flags, given, home));
-      }
-      if (sink === "kafka") {
-        given("--to kafka", ["batches", "gzip", "projectId", "subscriptionPrefix"]);
-        const sent = await produceToKafka(source(), {
-          brokers: flags.brokers,
-          topicPrefix: flags.topicPrefix,
-          rate: flags.rate,
-          partitions: flags.partitions,
-          timestamps: flags.timestamps,
-          progressMs: 1000,
-          log: (line) => process.stderr.write(`${line}\n`),
-        });
-        process.stdout.write(`sent ${sent.toLocaleString("en-US")} messages to Kafka (${flags.brokers.join(",")})\n`);
-        return exit(0);
-      }
-      given("--to pubsub", ["batches", "gzip", "brokers", "partitions", "timestamps"]);
-      const sent = await produceToPubsub(source(), {
-        projectId: flags.projectId,
+    const sink = flags.to;
+    if (sink === undefined) throw new UserError("produce: --to is required (landing, kafka or pubsub)");
+    const given = (mode: string, names: string[]) => rejectFlags(self, names, mode);
+    const source = () => records(flags, given);
+    if (sink === "landing") {
+      given("--to landing", ["brokers", "topicPrefix", "rate", "partitions", "timestamps", "projectId", "subscriptionPrefix"]);
+      const home = homeOf(self, projectDirOf(flags));
+      return exit(flags.synthetic ? await syntheticLanding(flags, given, home) : await replayLanding(flags, given, home));
+    }
+    if (sink === "kafka") {
+      given("--to kafka", ["batches", "gzip", "projectId", "subscriptionPrefix"]);
+      const sent = await produceToKafka(source(), {
+        brokers: flags.brokers,
         topicPrefix: flags.topicPrefix,
-        subscriptionPrefix: flags.subscriptionPrefix,
         rate: flags.rate,
+        partitions: flags.partitions,
+        timestamps: flags.timestamps,
         progressMs: 1000,
         log: (line) => process.stderr.write(`${line}\n`),
       });
-      const emulator = process.env.PUBSUB_EMULATOR_HOST ? `, emulator ${process.env.PUBSUB_EMULATOR_HOST}` : "";
-      process.stdout.write(`sent ${sent.toLocaleString("en-US")} messages to Pub/Sub (project ${flags.projectId}${emulator})\n`);
-      exit(0);
+      process.stdout.write(`sent ${sent.toLocaleString("en-US")} messages to Kafka (${flags.brokers.join(",")})\n`);
+      return exit(0);
+    }
+    given("--to pubsub", ["batches", "gzip", "brokers", "partitions", "timestamps"]);
+    const sent = await produceToPubsub(source(), {
+      projectId: flags.projectId,
+      topicPrefix: flags.topicPrefix,
+      subscriptionPrefix: flags.subscriptionPrefix,
+      rate: flags.rate,
+      progressMs: 1000,
+      log: (line) => process.stderr.write(`${line}\n`),
     });
+    const emulator = process.env.PUBSUB_EMULATOR_HOST ? `, emulator ${process.env.PUBSUB_EMULATOR_HOST}` : "";
+    process.stdout.write(`sent ${sent.toLocaleString("en-US")} messages to Pub/Sub (project ${flags.projectId}${emulator})\n`);
+    exit(0);
+  });
 
 type Reject = (mode: string, names: string[]) => void;
 

@@ -18,7 +18,7 @@ export const define: DefineCommand = (command, exit) =>
     .addOption(homeOption())
     .action(async (words, flags, self) => {
       const sql = words.join(" ").trim();
-      if (!sql) throw new UserError("query: no SQL given (pulse query \"select ...\")");
+      if (!sql) throw new UserError('query: no SQL given (pulse query "select ...")');
       const projectDir = projectDirOf(flags);
       const home = homeOf(self, projectDir, { mustExist: true });
       const rows = await withLockedWarehouse(

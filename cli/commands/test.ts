@@ -8,8 +8,7 @@ import type { DefineCommand } from "../program.js";
 export const define: DefineCommand = (command, exit) =>
   command
     .description(
-      `Runs the project's Dataform unit tests (type: "test" with input blocks) on an in-memory DuckDB and ` +
-        "compares actual and expected rows ignoring order. Non-zero exit if any test fails.",
+      `Runs the project's Dataform unit tests (type: "test" with input blocks) on an in-memory DuckDB and ` + "compares actual and expected rows ignoring order. Non-zero exit if any test fails.",
     )
     .option("--actions <name,...>", "only these unit tests", nonEmptyList)
     .option("--vars <k=v,...>", "project variables, as dataform test --vars", varsFlag)

@@ -9,7 +9,10 @@ import { REPO, pulse } from "../runner/helpers.js";
 async function declaredFlags(): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>();
   const visit = (command: Command, name: string) => {
-    found.set(name, command.options.map((option) => option.long!).filter((flag) => flag !== undefined));
+    found.set(
+      name,
+      command.options.map((option) => option.long!).filter((flag) => flag !== undefined),
+    );
     for (const sub of command.commands) visit(sub as unknown as Command, `${name} ${sub.name()}`);
   };
   for (const [name, { load }] of Object.entries(COMMANDS)) {
