@@ -12,6 +12,13 @@ import { NameTranslator, graphTargets } from "./adapters/duckdb/names.js";
 
 export const DEFAULT_DATABASE = "pulse";
 
+/**
+ * The local warehouse: `warehouse.duckdb` with the bronze lake exposed as views. Beyond every warehouse's
+ * interface it has DuckDB's reading of Dataform's SQL (`translation`) and the lake snapshot its views read
+ * (`lakeSnapshotMicros`), which run history and freshness use.
+ */
+export type LocalWarehouse = DuckDbAdapter;
+
 export interface OpenOptions {
   home: string;
   /** The compiled graph: its targets drive name translation, its declarations which lake tables to expose. */
@@ -33,7 +40,7 @@ function declaresLakeTables(graph: CompiledGraph | undefined): boolean {
  * Opens `$PULSE_HOME/warehouse.duckdb` under the project's default database name and exposes the bronze
  * lake in it. DuckDB allows one process per file; a clear error replaces its lock message.
  */
-export async function openLocalWarehouse(options: OpenOptions): Promise<DuckDbAdapter> {
+export async function openLocalWarehouse(options: OpenOptions): Promise<LocalWarehouse> {
   const paths = homePaths(options.home);
   const database = options.graph?.projectConfig.defaultDatabase || options.database || DEFAULT_DATABASE;
   const translator = options.graph ? new NameTranslator(graphTargets(options.graph)) : undefined;
@@ -78,7 +85,7 @@ export interface LockedWarehouseOptions {
  * Runs `work` on the local warehouse while holding the run lock (as `pulse query` does), then closes the
  * warehouse and releases the lock, also when `work` fails.
  */
-export async function withLockedWarehouse<T>(options: LockedWarehouseOptions, work: (warehouse: DuckDbAdapter) => Promise<T>): Promise<T> {
+export async function withLockedWarehouse<T>(options: LockedWarehouseOptions, work: (warehouse: LocalWarehouse) => Promise<T>): Promise<T> {
   const lock = await acquireFileLock(homePaths(options.home).runLock, {
     command: options.command,
     what: "the warehouse (--lock-timeout)",

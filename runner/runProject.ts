@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { homePaths } from "../lib/home.js";
 import { UserError } from "../lib/errors.js";
-import type { WarehouseAdapter } from "./adapters/adapter.js";
+import type { SqlTranslation, WarehouseAdapter } from "./adapters/adapter.js";
 import { BigQueryAdapter, createBigQueryClient } from "./adapters/bigquery/bigqueryAdapter.js";
 import type { BigQueryClientLike } from "./adapters/bigquery/bigqueryClient.js";
 import { compileProject, projectSignature, type ProjectConfigOverride } from "./compile/compile.js";
@@ -9,7 +9,7 @@ import type { CompiledGraph } from "./compile/graph.js";
 import { executeGraph, type ExecuteOptions } from "./execute/executeGraph.js";
 import type { RunSummary } from "./execute/results.js";
 import { recordRun } from "./history/runHistory.js";
-import { openLocalWarehouse } from "./localWarehouse.js";
+import { openLocalWarehouse, type LocalWarehouse } from "./localWarehouse.js";
 import { acquireFileLock } from "../lib/fileLock.js";
 import { renderIncrementalTests, withIncrementalTests } from "./unitTest/incrementalTests.js";
 import { selectActions, type Selection } from "./select/select.js";
@@ -34,7 +34,7 @@ export interface RunRequest {
   onProgress?: ExecuteOptions["onProgress"];
   onLockWait?: (holder: { pid: number; command: string }) => void;
   /** Runs after the actions, on the still-open warehouse and under the run lock (e.g. to print results). */
-  afterRun?: (warehouse: WarehouseAdapter, summary: RunSummary) => Promise<void>;
+  afterRun?: (warehouse: LocalWarehouse, summary: RunSummary) => Promise<void>;
 }
 
 let lastCompile: { key: string; graph: CompiledGraph } | undefined;
@@ -74,13 +74,20 @@ async function runOnBigQuery(request: RunRequest, target: Extract<RunTarget, { w
   const client = target.client ?? (await createBigQueryClient(target.projectId, target.location));
   const adapter = new BigQueryAdapter({ client, projectId: target.projectId, location: target.location ?? graph.projectConfig.defaultLocation });
   const summary = await executeRun(graph, selectActions(graph, request.selection), adapter, request, new Date());
-  await request.afterRun?.(adapter, summary);
   return { summary, graph };
 }
 
 /** select → plan + execute: the part every warehouse shares. */
-async function executeRun(graph: CompiledGraph, selected: Set<string>, adapter: WarehouseAdapter, request: RunRequest, startedAt: Date): Promise<RunSummary> {
+async function executeRun(
+  graph: CompiledGraph,
+  selected: Set<string>,
+  adapter: WarehouseAdapter,
+  request: RunRequest,
+  startedAt: Date,
+  translation?: SqlTranslation,
+): Promise<RunSummary> {
   const results = await executeGraph(graph, selected, adapter, {
+    translation,
     fullRefresh: request.fullRefresh,
     dryRun: request.dryRun,
     concurrency: request.concurrency ?? 4,
@@ -107,7 +114,7 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
   try {
     const adapter = await openLocalWarehouse({ home: request.home, graph, readOnly: request.dryRun, connections: request.concurrency });
     try {
-      const summary = await executeRun(graph, selected, adapter, request, startedAt);
+      const summary = await executeRun(graph, selected, adapter, request, startedAt, adapter.translation);
       if (!request.dryRun) await recordRun(adapter, summary, { command: request.command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
       await request.afterRun?.(adapter, summary);
       return { summary, graph };

@@ -1,4 +1,4 @@
-import type { WarehouseAdapter } from "../adapters/adapter.js";
+import type { LocalWarehouse } from "../localWarehouse.js";
 import type { RunSummary } from "../execute/results.js";
 import { counts } from "../execute/results.js";
 import { sqlString } from "../../lake/sqlText.js";
@@ -26,7 +26,7 @@ const ADD_LAKE_SNAPSHOT = `alter table ${HISTORY_SCHEMA}.runs add column if not 
 
 /** Records a finished run and each action's result, so past runs can be queried with SQL. */
 export async function recordRun(
-  adapter: WarehouseAdapter,
+  adapter: LocalWarehouse,
   summary: RunSummary,
   meta: { command: string; fullRefresh: boolean; /** Lake commit clock (µs) of the bronze this run read. */ lakeSnapshot?: bigint },
 ): Promise<void> {

@@ -1,7 +1,7 @@
 import { DuckDBConnection, DuckDBInstance } from "../../../lib/duckdb.js";
 import { targetName, type Target } from "../../compile/graph.js";
-import { SessionAdapter, type Column, type RelationInfo, type StatementResult, type WarehouseAdapter, type WarehouseSession } from "../adapter.js";
-import { NameTranslator, relationName } from "./names.js";
+import { SessionAdapter, type Column, type RelationInfo, type SqlTranslation, type StatementResult, type WarehouseAdapter, type WarehouseSession } from "../adapter.js";
+import { NameTranslator, duckdbTranslation, relationName } from "./names.js";
 import { sqlIdentifier, sqlString } from "../../../lake/sqlText.js";
 
 export interface DuckDbOptions {
@@ -121,8 +121,9 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
     return relationName(target);
   }
 
-  translateNames(sql: string): string {
-    return this.options.translator ? this.options.translator.translate(sql) : sql;
+  /** Dataform's BigQuery SQL as DuckDB reads it: names translated (when there is a graph), string escapes redone. */
+  get translation(): SqlTranslation {
+    return duckdbTranslation(this.options.translator);
   }
 
   /**
