@@ -9,6 +9,7 @@ import type { CompiledGraph } from "./compile/graph.js";
 import { executeGraph, type ExecuteOptions } from "./execute/executeGraph.js";
 import type { RunSummary } from "./execute/results.js";
 import { recordRun } from "./history/runHistory.js";
+import { readTableSemantics, recordTableSemantics } from "./history/tableSemantics.js";
 import { openLocalWarehouse } from "./localWarehouse.js";
 import { acquireFileLock } from "../lib/fileLock.js";
 import { renderIncrementalTests, withIncrementalTests } from "./unitTest/incrementalTests.js";
@@ -79,12 +80,20 @@ async function runOnBigQuery(request: RunRequest, target: Extract<RunTarget, { w
 }
 
 /** select → plan + execute: the part every warehouse shares. */
-async function executeRun(graph: CompiledGraph, selected: Set<string>, adapter: WarehouseAdapter, request: RunRequest, startedAt: Date): Promise<RunSummary> {
+async function executeRun(
+  graph: CompiledGraph,
+  selected: Set<string>,
+  adapter: WarehouseAdapter,
+  request: RunRequest,
+  startedAt: Date,
+  builtSemantics?: Map<string, string>,
+): Promise<RunSummary> {
   const results = await executeGraph(graph, selected, adapter, {
     fullRefresh: request.fullRefresh,
     dryRun: request.dryRun,
     concurrency: request.concurrency ?? 4,
     onProgress: request.onProgress,
+    builtSemantics,
   });
   return { runId: randomUUID(), startedAt, finishedAt: new Date(), dryRun: request.dryRun, results };
 }
@@ -107,8 +116,11 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
   try {
     const adapter = await openLocalWarehouse({ home: request.home, graph, readOnly: request.dryRun, connections: request.concurrency });
     try {
-      const summary = await executeRun(graph, selected, adapter, request, startedAt);
-      if (!request.dryRun) await recordRun(adapter, summary, { command: request.command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
+      const summary = await executeRun(graph, selected, adapter, request, startedAt, await readTableSemantics(adapter));
+      if (!request.dryRun) {
+        await recordRun(adapter, summary, { command: request.command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
+        await recordTableSemantics(adapter, graph, summary.results);
+      }
       await request.afterRun?.(adapter, summary);
       return { summary, graph };
     } finally {

@@ -5,7 +5,7 @@ import { counts } from "../execute/results.js";
 /** Where run history lives in the warehouse, beside the project's own schemas. */
 export const HISTORY_SCHEMA = "pulse_meta";
 
-function literal(value: string | number | boolean | undefined | null): string {
+export function literal(value: string | number | boolean | undefined | null): string {
   if (value === undefined || value === null) return "null";
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
   if (typeof value === "boolean") return value ? "true" : "false";
