@@ -11,10 +11,10 @@ import { landFirstDelivery } from "./wearableEvents.js";
 
 const summaryAction = "pulse.gold.workout_bpm_summary";
 
-function pulseRun(home: string): { status: number | null; stdout: string; stderr: string } {
+function pulseRun(home: string, ...flags: string[]): { status: number | null; stdout: string; stderr: string } {
   const cli = path.join(PROJECT, "dist", "cli", "main.js");
   const vars = Object.entries(VARS).map(([k, v]) => `${k}=${v}`).join(",");
-  return spawnSync(process.execPath, [cli, "run", "--vars", vars, "--home", home], { cwd: PROJECT, encoding: "utf8" });
+  return spawnSync(process.execPath, [cli, "run", "--vars", vars, ...flags, "--home", home], { cwd: PROJECT, encoding: "utf8" });
 }
 
 async function lastMode(home: string): Promise<unknown> {
@@ -40,11 +40,14 @@ it("rebuilds a summary built under the old rules on the next run, says why, and 
     await warehouse.close();
   }
 
+  const why = "rebuilt in full: its stored rows were built under semantics version 1 and the definition now declares version 2 (label pulse_semantics)";
+  const planned = pulseRun(home, "--dry-run", "--actions", "gold.workout_bpm_summary");
+  expect(planned.status).toBe(0);
+  expect(planned.stdout).toContain(`-- ${summaryAction} [incremental, full-refresh]\n-- ${why}`);
+
   const upgraded = pulseRun(home);
   expect(upgraded.status).toBe(0);
-  expect(upgraded.stderr).toContain(
-    `${summaryAction}: rebuilt in full: its stored rows were built under semantics version 1 and the definition now declares version 2 (label pulse_semantics)`,
-  );
+  expect(upgraded.stderr).toContain(`${summaryAction}: ${why}`);
   expect(await lastMode(home)).toBe("full-refresh");
   expect(await query(home, rows)).toEqual([{ user_id: 1, session_id: 1, city: "Fresno" }]);
   expect(await query(home, `select semantics from pulse_meta.table_semantics where action = '${summaryAction}'`)).toEqual([{ semantics: "2" }]);
