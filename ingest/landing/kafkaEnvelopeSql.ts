@@ -2,11 +2,12 @@ import { kafkaTimestampDateSql } from "../../lake/kafkaTimestamp.js";
 import { sqlIdentifier, sqlString } from "../../lake/sqlText.js";
 import { goodLines } from "./badLines.js";
 import { numberedRowsSql, type LandingScan } from "./landingScan.js";
+import { topicPayloadFieldsSql, topicPayloadReasonSql } from "./topicPayloadSql.js";
 
 /**
  * SQL for Kafka envelope lines `{"key","value","topic","partition","offset","timestamp"}`, `value` a JSON string
- * kept verbatim (the payload is validated per topic downstream, not here). Two readers share these checks and
- * conversions, so they accept exactly the same lines:
+ * kept verbatim once its payload passes the topic's checks (topicPayloadSql.ts, as on the stream path). Two readers
+ * share these checks and conversions, so they accept exactly the same lines:
  * - `kafkaEnvelopeFastSql`: DuckDB's JSON reader over the whole file, failing at the first bad line. Most files
  *   have none, and this is the cheap path (about half the CPU of checking raw lines);
  * - `kafkaCheckedLinesSql` (checkedLinesSql.ts): raw lines parsed one by one, so bad lines get their line number,
@@ -55,6 +56,19 @@ export function kafkaEnvelopeReasonSql(): string {
     END`;
 }
 
+/**
+ * The payload's topic fields (topicPayloadFieldsSql) from the JSON-typed envelope columns, as `payload_fields`:
+ * NULL where `value` is not a JSON string (the envelope check reports that).
+ */
+export function kafkaPayloadFieldsSql(): string {
+  return `CASE WHEN ${isString('"value"')} THEN ${topicPayloadFieldsSql(unquote("topic"), `from_json("value", '"VARCHAR"')`)} END AS payload_fields`;
+}
+
+/** Why the payload fails its topic's checks, or NULL, from the JSON-typed topic and `payload_fields`. */
+export function kafkaPayloadReasonSql(): string {
+  return topicPayloadReasonSql(unquote("topic"), "payload_fields");
+}
+
 /** The envelope fields converted to their bronze types (meaningful only for good envelopes). */
 export function kafkaEnvelopeFields(): { name: string; sql: string }[] {
   return [
@@ -92,11 +106,15 @@ export function kafkaEnvelopeFastSql(scan: LandingScan): string {
   return `
     ${kafkaBronzeColumnsSql()}
     FROM (
-      SELECT line, _source, ${fields.join(", ")}
+      SELECT *, ${topicPayloadFieldsSql("topic", '"value"')} AS payload_fields
       FROM (
-        SELECT *, ${kafkaEnvelopeNumbersSql()}
-        FROM (${numberedRowsSql(scan, read, ENVELOPE_FIELD_NAMES.map(sqlIdentifier))})
+        SELECT line, _source, ${fields.join(", ")}
+        FROM (
+          SELECT *, ${kafkaEnvelopeNumbersSql()}
+          FROM (${numberedRowsSql(scan, read, ENVELOPE_FIELD_NAMES.map(sqlIdentifier))})
+        )
+        WHERE ${goodLines("abort", kafkaEnvelopeReasonSql())}
       )
-      WHERE ${goodLines("abort", kafkaEnvelopeReasonSql())}
-    )`;
+    )
+    WHERE ${goodLines("abort", topicPayloadReasonSql("topic", "payload_fields"))}`;
 }
