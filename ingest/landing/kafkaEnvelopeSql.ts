@@ -56,18 +56,18 @@ export function kafkaEnvelopeReasonSql(): string {
     END`;
 }
 
-/**
- * The payload's topic fields (topicPayloadFieldsSql) from the JSON-typed envelope columns, as `payload_fields`:
- * NULL where `value` is not a JSON string (the envelope check reports that).
- */
+/** The payload's topic fields (topicPayloadFieldsSql) from the JSON-typed envelope columns. */
 export function kafkaPayloadFieldsSql(): string {
-  return `CASE WHEN ${isString('"value"')} THEN ${topicPayloadFieldsSql(unquote("topic"), `from_json("value", '"VARCHAR"')`)} END AS payload_fields`;
+  return topicPayloadFieldsSql(unquote("topic"), PAYLOAD_TEXT, `${isString('"value"')} AND ${isString("topic")}`);
 }
 
-/** Why the payload fails its topic's checks, or NULL, from the JSON-typed topic and `payload_fields`. */
+/** Why the payload fails its topic's checks, or NULL, from the JSON-typed envelope columns and kafkaPayloadFieldsSql. */
 export function kafkaPayloadReasonSql(): string {
-  return topicPayloadReasonSql(unquote("topic"), "payload_fields");
+  return topicPayloadReasonSql(unquote("topic"), PAYLOAD_TEXT);
 }
+
+/** The payload text of a JSON-typed `value` (meaningful where the envelope check found it a JSON string). */
+const PAYLOAD_TEXT = `from_json("value", '"VARCHAR"')`;
 
 /** The envelope fields converted to their bronze types (meaningful only for good envelopes). */
 export function kafkaEnvelopeFields(): { name: string; sql: string }[] {
@@ -106,7 +106,7 @@ export function kafkaEnvelopeFastSql(scan: LandingScan): string {
   return `
     ${kafkaBronzeColumnsSql()}
     FROM (
-      SELECT *, ${topicPayloadFieldsSql("topic", '"value"')} AS payload_fields
+      SELECT *, ${topicPayloadFieldsSql("topic", '"value"')}
       FROM (
         SELECT line, _source, ${fields.join(", ")}
         FROM (
@@ -116,5 +116,5 @@ export function kafkaEnvelopeFastSql(scan: LandingScan): string {
         WHERE ${goodLines("abort", kafkaEnvelopeReasonSql())}
       )
     )
-    WHERE ${goodLines("abort", topicPayloadReasonSql("topic", "payload_fields"))}`;
+    WHERE ${goodLines("abort", topicPayloadReasonSql("topic", '"value"'))}`;
 }
