@@ -9,7 +9,8 @@ import { sqlString } from "./sqlText.js";
 /**
  * The one place that knows how lake files are read (the writer side is lakeWriter.ts and commitClock.ts): which
  * files a bronze table has, and how a reader sees them. A table's folder holds committed batches
- * (`<commit micros>-<batch id>.parquet`), the zero-row `_empty.parquet` and nothing else; `lake/_tmp/` is never read.
+ * (`<commit micros>-<batch id>.parquet`), the zero-row `_empty.parquet` and nothing else; `lake/_tmp/` is read by no
+ * reader (a writer may read its own batch there before committing it, with `parquetFilesSql`).
  */
 export interface CommittedFile {
   /** Absolute path. */
