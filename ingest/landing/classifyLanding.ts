@@ -1,6 +1,6 @@
 import { fileKey, sameStamp, type FileStamp } from "./fileIdentity.js";
 import type { ManifestEntry } from "./landingManifest.js";
-import { landingFileFormat, type LandingFeed } from "./landingFeeds.js";
+import { landingFileFormat } from "./landingFeeds.js";
 import type { LandingCandidate } from "./landingZone.js";
 import type { LandingFile } from "./loadLandingFile.js";
 
@@ -49,7 +49,7 @@ export function classifyLandingFile(candidate: LandingCandidate, context: Classi
     if (previous.changeReported !== undefined && sameStamp(previous.changeReported, stamp)) return { kind: "changeReported" };
     return { kind: "compare", previous };
   }
-  const file: LandingFile = { absolute: candidate.absolute, relative: candidate.relative, feed: candidate.feed as LandingFeed, ...format };
+  const file: LandingFile = { absolute: candidate.absolute, relative: candidate.relative, feed: candidate.feed, ...format };
   const key = fileKey(stamp);
   const dataBatch = context.committed.get(file.feed)?.get(key);
   if (dataBatch !== undefined) return { kind: "recover", file, stamp, dataBatch, deadBatch: context.committed.get("dead_letters")?.get(key) };

@@ -1,4 +1,5 @@
 import type { HomePaths } from "../../lib/home.js";
+import type { BronzeTableName } from "../../lake/bronzeTables.js";
 import type { LakeWriter } from "../../lake/lakeWriter.js";
 import { committedFiles, parquetFilesSql } from "../../lake/lakeReader.js";
 import { sqlString } from "../../lake/sqlText.js";
@@ -81,7 +82,7 @@ export async function committedLandingBatches(
 }
 
 /** Rows of one landing file (`_source`) in a committed batch, which may hold other files' rows too (a group). */
-export async function countCommittedRows(writer: LakeWriter, paths: HomePaths, table: "dead_letters" | (typeof LANDING_FEEDS)[number], batch: string, source: string): Promise<number> {
+export async function countCommittedRows(writer: LakeWriter, paths: HomePaths, table: BronzeTableName, batch: string, source: string): Promise<number> {
   const files = (await committedFiles(paths, table)).filter((f) => f.batchId === batch).map((f) => f.file);
   if (files.length === 0) return 0;
   const rows = await writer.readRows(`SELECT count(*) AS n FROM ${parquetFilesSql(files)} WHERE _source = ${sqlString(source)}`);

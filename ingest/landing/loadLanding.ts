@@ -2,7 +2,7 @@ import { lstat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { homePaths, makePrivateDir } from "../../lib/home.js";
+import { homePaths, makePrivateDir, type HomePaths } from "../../lib/home.js";
 import { acquireFileLock } from "../../lib/fileLock.js";
 import { LakeWriter } from "../../lake/lakeWriter.js";
 import { classifyLandingFile, type ClassifyContext, type NewFile } from "./classifyLanding.js";
@@ -105,7 +105,7 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
 
 interface ClassifySteps {
   writer: LakeWriter;
-  paths: ReturnType<typeof homePaths>;
+  paths: HomePaths;
   recorder: LandingRecorder;
   tally: LandingTally;
 }
