@@ -9,6 +9,7 @@ import {
   kafkaEnvelopeNumbersSql,
   kafkaEnvelopeReasonSql,
   kafkaPayloadFieldsSql,
+  kafkaPayloadPlainSql,
   kafkaPayloadReasonSql,
 } from "./kafkaEnvelopeSql.js";
 
@@ -74,8 +75,9 @@ export function kafkaCheckedLinesSql(scan: LandingScan): string {
         unnest(envelope)
       FROM parsed
     ),
-    numbered AS (SELECT *, ${kafkaEnvelopeNumbersSql()}, ${kafkaPayloadFieldsSql()} FROM fields),
-    checked AS (SELECT *, ${reason} AS reason FROM numbered)
+    numbered AS (SELECT *, ${kafkaEnvelopeNumbersSql()}, ${kafkaPayloadPlainSql()} FROM fields),
+    payloads AS (SELECT *, ${kafkaPayloadFieldsSql()} FROM numbered),
+    checked AS (SELECT *, ${reason} AS reason FROM payloads)
     SELECT unnest(struct_pack(
       line := line, _source := _source, blank := blank, reason := reason, raw := CASE WHEN reason IS NOT NULL THEN raw END,
       ${kafkaEnvelopeFields().map((f) => `${f.name} := ${f.sql}`).join(",\n      ")}

@@ -2,7 +2,7 @@ import { kafkaTimestampDateSql } from "../../lake/kafkaTimestamp.js";
 import { sqlIdentifier, sqlString } from "../../lake/sqlText.js";
 import { goodLines } from "./badLines.js";
 import { numberedRowsSql, type LandingScan } from "./landingScan.js";
-import { topicPayloadFieldsSql, topicPayloadReasonSql } from "./topicPayloadSql.js";
+import { topicPayloadFieldsSql, topicPayloadPlainSql, topicPayloadReasonSql } from "./topicPayloadSql.js";
 
 /**
  * SQL for Kafka envelope lines `{"key","value","topic","partition","offset","timestamp"}`, `value` a JSON string
@@ -56,9 +56,16 @@ export function kafkaEnvelopeReasonSql(): string {
     END`;
 }
 
+const PAYLOAD_GUARD = `${isString('"value"')} AND ${isString("topic")}`;
+
+/** Whether the payload is plain (topicPayloadPlainSql), from the JSON-typed envelope columns; select it a level below the next. */
+export function kafkaPayloadPlainSql(): string {
+  return topicPayloadPlainSql(unquote("topic"), PAYLOAD_TEXT, PAYLOAD_GUARD);
+}
+
 /** The payload's topic fields (topicPayloadFieldsSql) from the JSON-typed envelope columns. */
 export function kafkaPayloadFieldsSql(): string {
-  return topicPayloadFieldsSql(unquote("topic"), PAYLOAD_TEXT, `${isString('"value"')} AND ${isString("topic")}`);
+  return topicPayloadFieldsSql(unquote("topic"), PAYLOAD_TEXT, PAYLOAD_GUARD);
 }
 
 /** Why the payload fails its topic's checks, or NULL, from the JSON-typed envelope columns and kafkaPayloadFieldsSql. */
@@ -108,12 +115,15 @@ export function kafkaEnvelopeFastSql(scan: LandingScan): string {
     FROM (
       SELECT *, ${topicPayloadFieldsSql("topic", '"value"')}
       FROM (
-        SELECT line, _source, ${fields.join(", ")}
+        SELECT *, ${topicPayloadPlainSql("topic", '"value"')}
         FROM (
-          SELECT *, ${kafkaEnvelopeNumbersSql()}
-          FROM (${numberedRowsSql(scan, read, ENVELOPE_FIELD_NAMES.map(sqlIdentifier))})
+          SELECT line, _source, ${fields.join(", ")}
+          FROM (
+            SELECT *, ${kafkaEnvelopeNumbersSql()}
+            FROM (${numberedRowsSql(scan, read, ENVELOPE_FIELD_NAMES.map(sqlIdentifier))})
+          )
+          WHERE ${goodLines("abort", kafkaEnvelopeReasonSql())}
         )
-        WHERE ${goodLines("abort", kafkaEnvelopeReasonSql())}
       )
     )
     WHERE ${goodLines("abort", topicPayloadReasonSql("topic", '"value"'))}`;

@@ -81,16 +81,38 @@ function structOf(checks: readonly FieldCheck[]): string {
 const fieldsColumn = (topic: StreamTopic) => `payload_${topic}`;
 
 /**
- * One column per topic with a schema, `payload_<topic>`: the payload's fields on that topic's rows, NULL on others
- * (so each row is parsed once, by its own topic's struct). `topic` and `value` are VARCHAR expressions, `guard` a
- * condition without which `value` is not evaluated.
+ * Payloads in the form the devices send (`{"device_id": 1, "time": 1678410000, "heartrate": 41.2}`, every bpm
+ * line of the data sets) that are valid by their shape alone: integers without leading zeros and below 2^53, a
+ * time below 1e10, a finite heart rate or null, each key once. Matching this costs half of parsing the payload and
+ * checking its fields (0.4 against 0.8 µs of CPU per row), and bpm is nearly all of the rows. Anything else, valid
+ * or not, is parsed and checked in full, so this may only ever accept what the checks accept.
  */
-export function topicPayloadFieldsSql(topic: string, value: string, guard = "true"): string {
-  return TOPICS.map((t) => `CASE WHEN ${guard} AND ${topic} = ${sqlString(t)} THEN TRY(from_json(${value}, ${structOf(TOPIC_CHECKS[t])})) END AS ${fieldsColumn(t)}`).join(", ");
+const PLAIN_PAYLOAD: Partial<Record<StreamTopic, string>> = {
+  bpm: '\\{"device_id": ?(0|[1-9][0-9]{0,14}), ?"time": ?(0|[1-9][0-9]{0,9})(\\.[0-9]{1,20})?, ?"heartrate": ?(-?(0|[1-9][0-9]{0,14})(\\.[0-9]{1,20})?|null)\\}',
+};
+
+/**
+ * `payload_plain`: whether the payload is valid by its shape alone (see PLAIN_PAYLOAD). Select it one query level
+ * below `topicPayloadFieldsSql`, which reads it: in the same level DuckDB would evaluate it once per use.
+ * `topic` and `value` are VARCHAR expressions, `guard` a condition without which `value` is not evaluated.
+ */
+export function topicPayloadPlainSql(topic: string, value: string, guard = "true"): string {
+  const shapes = Object.entries(PLAIN_PAYLOAD).map(([t, pattern]) => `WHEN ${sqlString(t)} THEN regexp_full_match(${value}, ${sqlString(pattern)})`);
+  return `CASE WHEN ${guard} THEN CASE ${topic} ${shapes.join(" ")} ELSE false END ELSE false END AS payload_plain`;
 }
 
 /**
- * Why the payload fails its topic's schema, or NULL; reads the columns of `topicPayloadFieldsSql`, and `value` (a
+ * One column per topic with a schema, `payload_<topic>`: the payload's fields on that topic's rows, NULL on others
+ * and on plain payloads (so each row is parsed once at most, by its own topic's struct). Arguments as for
+ * topicPayloadPlainSql, whose column it reads.
+ */
+export function topicPayloadFieldsSql(topic: string, value: string, guard = "true"): string {
+  return TOPICS.map((t) => `CASE WHEN ${guard} AND NOT payload_plain AND ${topic} = ${sqlString(t)} THEN TRY(from_json(${value}, ${structOf(TOPIC_CHECKS[t])})) END AS ${fieldsColumn(t)}`).join(", ");
+}
+
+/**
+ * Why the payload fails its topic's schema, or NULL; reads the columns of `topicPayloadPlainSql` and
+ * `topicPayloadFieldsSql`, and `value` (a
  * VARCHAR expression) only to tell a missing field from a JSON null where the schema does.
  */
 export function topicPayloadReasonSql(topic: string, value: string): string {
@@ -105,7 +127,7 @@ export function topicPayloadReasonSql(topic: string, value: string): string {
     });
     return `WHEN ${sqlString(t)} THEN CASE WHEN ${fields} IS NULL THEN ${sqlString(`${t} schema: value is not a JSON object`)} ${checks.join(" ")} END`;
   });
-  return `CASE ${topic} ${branches.join(" ")} END`;
+  return `CASE WHEN payload_plain THEN NULL ELSE CASE ${topic} ${branches.join(" ")} END END`;
 }
 
 const number = (x: string) => `TRY_CAST(CAST(${x} AS VARCHAR) AS DOUBLE)`;
