@@ -160,9 +160,9 @@ async function classifyAll(candidates: readonly LandingCandidate[], context: Cla
   const again = { ...context, nowMs: Date.now(), settled };
   for (const { candidate } of settling) {
     if (!settled.has(candidate.relative)) continue;
+    // Settling is decided after the manifest and the lake were looked at, so a settled file is new.
     const decision = classifyLandingFile(candidate, again);
     if (decision.kind === "new") toLoad.push(decision.file);
-    else if (decision.kind === "recover") await unlessGone(candidate.relative, tally, () => recover(decision, steps));
   }
   return toLoad;
 }
