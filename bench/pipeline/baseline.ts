@@ -2,7 +2,7 @@
 // written as plain DuckDB SQL over the bronze Parquet files, in one pass with no incremental logic,
 // assertions or run bookkeeping. `pulse run` (full) is timed against running these statements in order.
 // Semantics follow the models one for one; see each model's description for the why.
-import { bronzeFilesAsRead } from "../../lake/kafkaMessageId.js";
+import { bronzeFilesAsRead } from "../../lake/lakeReader.js";
 
 export interface BaselineOptions {
   /** The lake folder holding bronze/<table>/*.parquet (PULSE_HOME/lake). */
