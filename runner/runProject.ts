@@ -9,6 +9,7 @@ import type { CompiledGraph } from "./compile/graph.js";
 import { executeGraph, type ExecuteOptions } from "./execute/executeGraph.js";
 import type { RunSummary } from "./execute/results.js";
 import { recordRun } from "./history/runHistory.js";
+import { redactCommandLine } from "./history/redactCommand.js";
 import { openLocalWarehouse } from "./localWarehouse.js";
 import { acquireFileLock } from "../lib/fileLock.js";
 import { renderIncrementalTests, withIncrementalTests } from "./unitTest/incrementalTests.js";
@@ -29,7 +30,7 @@ export interface RunRequest {
   dryRun: boolean;
   concurrency?: number;
   lockTimeoutSeconds?: number;
-  /** Recorded in the run history: what the user ran. */
+  /** What the user ran (argv joined by spaces); stored redacted (redactCommandLine) in the history and the lock file. */
   command: string;
   onProgress?: ExecuteOptions["onProgress"];
   onLockWait?: (holder: { pid: number; command: string }) => void;
@@ -95,10 +96,11 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
   const graph = compileFor("duckdb", request.projectDir, request.vars);
   // Selection errors (unknown --actions) surface before waiting for the lock.
   const selected = selectActions(graph, request.selection);
+  const command = redactCommandLine(request.command);
   const lock = request.dryRun
     ? undefined
     : await acquireFileLock(homePaths(request.home).runLock, {
-        command: request.command,
+        command,
         what: "the warehouse (--lock-timeout)",
         timeoutSeconds: request.lockTimeoutSeconds ?? 600,
         onWait: request.onLockWait,
@@ -108,7 +110,7 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
     const adapter = await openLocalWarehouse({ home: request.home, graph, readOnly: request.dryRun, connections: request.concurrency });
     try {
       const summary = await executeRun(graph, selected, adapter, request, startedAt);
-      if (!request.dryRun) await recordRun(adapter, summary, { command: request.command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
+      if (!request.dryRun) await recordRun(adapter, summary, { command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
       await request.afterRun?.(adapter, summary);
       return { summary, graph };
     } finally {
