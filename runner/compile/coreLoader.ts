@@ -173,6 +173,24 @@ export class CompileSandbox {
     return module.exports as DataformCore;
   }
 
+  /**
+   * Runs `task` (which evaluates project code) with V8's execution timeout: a loop in includes/ or a
+   * definition is stopped wherever it runs, also inside the files core requires while `task` runs.
+   * Returns false when time ran out.
+   */
+  runWithin(timeoutMs: number, task: () => void): boolean {
+    this.setGlobal("__pulse_task", task);
+    try {
+      vm.runInContext("__pulse_task()", this.context, { timeout: timeoutMs });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") return false;
+      throw error;
+    } finally {
+      this.setGlobal("__pulse_task", undefined);
+    }
+  }
+
   /** Sets a global in the compile context (the CLI sets `workflowSettingsYaml` this way). */
   setGlobal(name: string, value: unknown): void {
     (this.context as Record<string, unknown>)[name] = value;
