@@ -11,6 +11,7 @@ import type { RunSummary } from "./execute/results.js";
 import { recordRun } from "./history/runHistory.js";
 import { redactCommandLine } from "./history/redactCommand.js";
 import { openLocalWarehouse } from "./localWarehouse.js";
+import { serveReads } from "./readServer.js";
 import { acquireFileLock } from "../lib/fileLock.js";
 import { renderIncrementalTests, withIncrementalTests } from "./unitTest/incrementalTests.js";
 import { selectActions, type Selection } from "./select/select.js";
@@ -108,12 +109,14 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
   const startedAt = new Date();
   try {
     const adapter = await openLocalWarehouse({ home: request.home, graph, readOnly: request.dryRun, connections: request.concurrency });
+    const readers = request.dryRun ? undefined : await serveReads(adapter, homePaths(request.home).querySocket);
     try {
       const summary = await executeRun(graph, selected, adapter, request, startedAt);
       if (!request.dryRun) await recordRun(adapter, summary, { command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
       await request.afterRun?.(adapter, summary);
       return { summary, graph };
     } finally {
+      await readers?.close();
       await adapter.close();
     }
   } finally {
