@@ -5,10 +5,11 @@ import type { WarehouseAdapter } from "./adapters/adapter.js";
 import { BigQueryAdapter, createBigQueryClient } from "./adapters/bigquery/bigqueryAdapter.js";
 import type { BigQueryClientLike } from "./adapters/bigquery/bigqueryClient.js";
 import { compileProject, projectSignature, type ProjectConfigOverride } from "./compile/compile.js";
-import type { CompiledGraph } from "./compile/graph.js";
+import { targetName, type CompiledGraph, type Target } from "./compile/graph.js";
 import { executeGraph, type ExecuteOptions } from "./execute/executeGraph.js";
 import type { RunSummary } from "./execute/results.js";
 import { recordRun } from "./history/runHistory.js";
+import { recordTableRows, shrunkMessage, takeRecordedRows, type Shrunk } from "./history/tableRows.js";
 import { redactCommandLine } from "./history/redactCommand.js";
 import { openLocalWarehouse } from "./localWarehouse.js";
 import { serveReads } from "./readServer.js";
@@ -81,14 +82,21 @@ async function runOnBigQuery(request: RunRequest, target: Extract<RunTarget, { w
 }
 
 /** select → plan + execute: the part every warehouse shares. */
-async function executeRun(graph: CompiledGraph, selected: Set<string>, adapter: WarehouseAdapter, request: RunRequest, startedAt: Date): Promise<RunSummary> {
+async function executeRun(graph: CompiledGraph, selected: Set<string>, adapter: WarehouseAdapter, request: RunRequest, startedAt: Date, refuse?: Map<string, string>): Promise<RunSummary> {
   const results = await executeGraph(graph, selected, adapter, {
+    refuse,
     fullRefresh: request.fullRefresh,
     dryRun: request.dryRun,
     concurrency: request.concurrency ?? 4,
     onProgress: request.onProgress,
   });
   return { runId: randomUUID(), startedAt, finishedAt: new Date(), dryRun: request.dryRun, results };
+}
+
+/** The exact command that rebuilds `target` and everything built from it. */
+function repairCommand(target: Target, request: RunRequest): string {
+  const quote = (text: string) => (/^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+  return `npx pulse run --actions ${quote(`${target.schema}.${target.name}`)} --include-dependents --full-refresh --project ${quote(request.projectDir)} --home ${quote(request.home)}`;
 }
 
 /** compile → select → plan + execute on the warehouse → record. */
@@ -111,8 +119,19 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
     const adapter = await openLocalWarehouse({ home: request.home, graph, readOnly: request.dryRun, connections: request.concurrency });
     const readers = request.dryRun ? undefined : await serveReads(adapter, homePaths(request.home).querySocket);
     try {
-      const summary = await executeRun(graph, selected, adapter, request, startedAt);
-      if (!request.dryRun) await recordRun(adapter, summary, { command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
+      const { shrunk } = request.dryRun ? { shrunk: new Map<string, Shrunk>() } : await takeRecordedRows(adapter, graph);
+      const refuse = new Map<string, string>();
+      for (const [name, found] of shrunk) {
+        const table = graph.tables?.find((t) => targetName(t.target) === name);
+        if (selected.has(name) && (!request.fullRefresh || table?.protected)) refuse.set(name, shrunkMessage(name, found, repairCommand(table!.target, request)));
+      }
+      const summary = await executeRun(graph, selected, adapter, request, startedAt, refuse);
+      if (!request.dryRun) {
+        await recordRun(adapter, summary, { command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
+        // A shrunk table keeps its old count until a successful full build replaces it.
+        const rebuilt = new Set(summary.results.filter((r) => r.status === "success" && r.mode !== "incremental").map((r) => r.name));
+        await recordTableRows(adapter, graph, summary.runId, new Map([...shrunk].filter(([name]) => !rebuilt.has(name))));
+      }
       await request.afterRun?.(adapter, summary);
       return { summary, graph };
     } finally {
