@@ -50,9 +50,13 @@ export async function queryLocalWarehouse(request: QueryRequest): Promise<Statem
     const answered = await askRunningRun(paths.querySocket, request.sql);
     if (answered) return answered;
     if (Date.now() >= deadline) {
-      throw new UserError(`the warehouse is held by a pulse process that answers no queries (a write); gave up after ${request.lockTimeoutSeconds}s (--lock-timeout). Lock file: ${paths.runLock}`, 75);
+      throw new UserError(
+        `the warehouse is held by a pulse process that answers no queries (a query --write, or a run whose home path is too long for a socket); ` +
+          `gave up after ${request.lockTimeoutSeconds}s (--lock-timeout). Lock file: ${paths.runLock}`,
+        75,
+      );
     }
-    if (!announced) request.onWait?.(`waiting for the process holding ${paths.runLock} (a write) to finish...`);
+    if (!announced) request.onWait?.(`waiting for the process holding ${paths.runLock} to finish (it answers no queries)...`);
     announced = true;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
