@@ -1,28 +1,8 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ensureLake } from "../../lake/ensureLake.js";
-import { FIXTURE, REPO, homeAfterFirstRun, pulse, query, tempDir } from "../runner/helpers.js";
-
-/**
- * Lets the gated run go on: opens the FIFO for writing once the run has it open for reading (a blocking open
- * would hang the test forever if the run never got there), or kills the run after a minute.
- */
-async function openGate(gate: string, runner: ChildProcess): Promise<void> {
-  for (let waited = 0; waited < 60_000 && runner.exitCode === null; waited += 50) {
-    try {
-      const fd = fs.openSync(gate, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-      fs.writeSync(fd, "open");
-      fs.closeSync(fd);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENXIO") throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  runner.kill("SIGKILL");
-}
+import { FIXTURE, gatedRun, homeAfterFirstRun, pulse, query, tempDir } from "../runner/helpers.js";
 
 const ask = (home: string, ...args: string[]) => pulse(["query", "--project", FIXTURE, "--home", home, ...args]);
 
@@ -97,35 +77,21 @@ describe("pulse query is a reader", () => {
 
   it("during a run, answers at once from the state the previous run left, without waiting for the run", async () => {
     const home = await homeAfterFirstRun();
-    const project = path.join(tempDir(), "project");
-    fs.cpSync(FIXTURE, project, { recursive: true });
-    // The run holds the warehouse until the test opens the gate: DuckDB blocks opening a FIFO until a writer comes.
-    const gate = path.join(home, "gate.fifo");
-    execFileSync("mkfifo", [gate]);
-    fs.writeFileSync(
-      path.join(project, "definitions", "gated_by_test.sqlx"),
-      `config { type: "operations" }\ncreate or replace table core.gated as select content from read_text('${gate}')\n`,
-    );
-    const runner = spawn(process.execPath, [path.join(REPO, "dist", "cli", "main.js"), "run", "--project", project, "--home", home], { stdio: "ignore" });
-    const exited = new Promise<number | null>((resolve) => runner.on("close", resolve));
+    const run = gatedRun(home, "create or replace table core.gated as select content from read_text('GATE')");
     try {
-      const socket = path.join(home, "query.sock");
-      for (let waited = 0; !fs.existsSync(socket); waited += 50) {
-        if (waited > 60_000) throw new Error("the run never started serving reads");
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await run.started;
       const during = await ask(home, "--lock-timeout", "0", "--format", "json", "select count(*) as runs from pulse_meta.runs");
       expect(during.stderr).toBe("");
       expect(JSON.parse(during.stdout)).toEqual([{ runs: 1 }]);
       // The answer came while the run still held the warehouse.
-      expect(runner.exitCode).toBeNull();
+      expect(run.child.exitCode).toBeNull();
       expect(fs.existsSync(path.join(home, "run.lock"))).toBe(true);
       const refused = await ask(home, "--lock-timeout", "0", "delete from raw.users");
       expect(refused.stderr).toContain("query refused");
     } finally {
-      await openGate(gate, runner);
+      await run.openGate();
     }
-    expect(await exited).toBe(0);
+    expect(await run.exited).toBe(0);
     expect(JSON.parse((await ask(home, "--format", "json", "select count(*) as runs from pulse_meta.runs")).stdout)).toEqual([{ runs: 2 }]);
   }, 120_000);
 });

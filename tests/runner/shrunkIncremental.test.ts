@@ -1,5 +1,6 @@
+import fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { FIXTURE, homeAfterFirstRun, parseRun, pulse, query, runFixture } from "./helpers.js";
+import { FIXTURE, gatedRun, homeAfterFirstRun, parseRun, pulse, query, runFixture } from "./helpers.js";
 
 describe("an incremental table that lost rows outside pulse", () => {
   it("is reported by the next run with the full refresh that repairs it, and that command repairs it", async () => {
@@ -24,5 +25,23 @@ describe("an incremental table that lost rows outside pulse", () => {
     expect(repaired.code).toBe(0);
     expect(await query(home, "select count(*)::int as n from core.events_append")).toEqual([{ n: built }]);
     expect((await runFixture(home)).code).toBe(0);
+  });
+
+  it("raises no false alarm after a run killed between deleting rows and putting them back", async () => {
+    const home = await homeAfterFirstRun();
+    // What an incremental action's pre-operation does (delete the sessions it recomputes), then a kill before its merge.
+    const run = gatedRun(home, "delete from fixture.core.events_append where event_id % 2 = 0; select content from read_text('GATE')");
+    // The run has opened the gate, so its delete ran; it now waits for data that never comes.
+    const gate = await run.reached();
+    expect(gate).toBeDefined();
+    run.child.kill("SIGKILL");
+    await run.exited;
+    fs.closeSync(gate!);
+    const [{ n: left }] = (await query(home, "select count(*)::int as n from core.events_append")) as [{ n: number }];
+    const [{ n: recorded }] = (await query(home, "select count(*)::int as n from pulse_meta.table_rows")) as [{ n: number }];
+    expect(recorded).toBe(0);
+    expect(left).toBeGreaterThan(0);
+    const next = parseRun(await runFixture(home, "--json"));
+    expect(next.actions.find((a) => a.name === "fixture.core.events_append")!.status).toBe("success");
   });
 });
