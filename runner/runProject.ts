@@ -5,11 +5,11 @@ import type { WarehouseAdapter } from "./adapters/adapter.js";
 import { BigQueryAdapter, createBigQueryClient } from "./adapters/bigquery/bigqueryAdapter.js";
 import type { BigQueryClientLike } from "./adapters/bigquery/bigqueryClient.js";
 import { compileProject, projectSignature, type ProjectConfigOverride } from "./compile/compile.js";
-import { targetName, type CompiledGraph, type Target } from "./compile/graph.js";
+import type { CompiledGraph, Target } from "./compile/graph.js";
 import { executeGraph, type ExecuteOptions } from "./execute/executeGraph.js";
 import type { RunSummary } from "./execute/results.js";
 import { recordRun } from "./history/runHistory.js";
-import { recordTableRows, shrunkMessage, takeRecordedRows, type Shrunk } from "./history/tableRows.js";
+import { recordTableRows, shrunkRefusals, takeRecordedRows, type Shrunk } from "./history/tableRows.js";
 import { redactCommandLine } from "./history/redactCommand.js";
 import { openLocalWarehouse } from "./localWarehouse.js";
 import { serveReads } from "./readServer.js";
@@ -119,12 +119,8 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
     const adapter = await openLocalWarehouse({ home: request.home, graph, readOnly: request.dryRun, connections: request.concurrency });
     const readers = request.dryRun ? undefined : await serveReads(adapter, homePaths(request.home).querySocket);
     try {
-      const { shrunk } = request.dryRun ? { shrunk: new Map<string, Shrunk>() } : await takeRecordedRows(adapter, graph);
-      const refuse = new Map<string, string>();
-      for (const [name, found] of shrunk) {
-        const table = graph.tables?.find((t) => targetName(t.target) === name);
-        if (selected.has(name) && (!request.fullRefresh || table?.protected)) refuse.set(name, shrunkMessage(name, found, repairCommand(table!.target, request)));
-      }
+      const shrunk = request.dryRun ? new Map<string, Shrunk>() : await takeRecordedRows(adapter, graph);
+      const refuse = shrunkRefusals(graph, selected, shrunk, request.fullRefresh, (target) => repairCommand(target, request));
       const summary = await executeRun(graph, selected, adapter, request, startedAt, refuse);
       if (!request.dryRun) {
         await recordRun(adapter, summary, { command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });

@@ -1,5 +1,5 @@
 import type { WarehouseAdapter } from "../adapters/adapter.js";
-import { targetName, type CompiledGraph, type CompiledTable } from "../compile/graph.js";
+import { targetName, type CompiledGraph, type CompiledTable, type Target } from "../compile/graph.js";
 import { HISTORY_SCHEMA } from "./runHistory.js";
 
 /**
@@ -42,19 +42,19 @@ async function countRows(adapter: WarehouseAdapter, graph: CompiledGraph): Promi
  * delete, before its merge) leaves none, so the next run cannot mistake its half-done work for tampering.
  * Returns the incremental tables holding fewer rows now, and what was recorded.
  */
-export async function takeRecordedRows(adapter: WarehouseAdapter, graph: CompiledGraph): Promise<{ recorded: Map<string, RecordedRows>; shrunk: Map<string, Shrunk> }> {
+export async function takeRecordedRows(adapter: WarehouseAdapter, graph: CompiledGraph): Promise<Map<string, Shrunk>> {
   await adapter.ensureSchema(undefined, HISTORY_SCHEMA);
   await adapter.execute(CREATE_TABLE_ROWS);
   const rows = await adapter.query(`select action, rows, run_id from ${HISTORY_SCHEMA}.table_rows`);
   await adapter.execute(`delete from ${HISTORY_SCHEMA}.table_rows`);
   const recorded = new Map(rows.map((r) => [String(r.action), { rows: Number(r.rows), runId: String(r.run_id) }]));
   const shrunk = new Map<string, Shrunk>();
-  if (recorded.size === 0) return { recorded, shrunk };
+  if (recorded.size === 0) return shrunk;
   for (const [name, now] of await countRows(adapter, graph)) {
     const before = recorded.get(name);
     if (before && now < before.rows) shrunk.set(name, { ...before, now });
   }
-  return { recorded, shrunk };
+  return shrunk;
 }
 
 /**
@@ -69,11 +69,28 @@ export async function recordTableRows(adapter: WarehouseAdapter, graph: Compiled
   if (values.length > 0) await adapter.execute(`insert or replace into ${HISTORY_SCHEMA}.table_rows values ${values.join(", ")}`);
 }
 
-/** The report for one shrunk table, with the command that rebuilds it and what was built from it. */
-export function shrunkMessage(name: string, shrunk: Shrunk, repairCommand: string): string {
+/**
+ * The selected shrunk tables this run would build incrementally (a full refresh rebuilds them; a protected
+ * table never is), each with its report: the command that rebuilds it and what was built from it.
+ */
+export function shrunkRefusals(
+  graph: CompiledGraph,
+  selected: Set<string>,
+  shrunk: Map<string, Shrunk>,
+  fullRefresh: boolean,
+  repairCommand: (target: Target) => string,
+): Map<string, string> {
   const n = (value: number) => value.toLocaleString("en-US");
-  return (
-    `${name} holds ${n(shrunk.now)} rows, ${n(shrunk.rows - shrunk.now)} fewer than the ${n(shrunk.rows)} the last run left (run ${shrunk.runId}): ` +
-    `rows were removed outside pulse, and incremental runs never bring them back. Repair: ${repairCommand}`
-  );
+  const refusals = new Map<string, string>();
+  for (const table of incrementalTables(graph)) {
+    const name = targetName(table.target);
+    const found = shrunk.get(name);
+    if (!found || !selected.has(name) || (fullRefresh && !table.protected)) continue;
+    refusals.set(
+      name,
+      `${name} holds ${n(found.now)} rows, ${n(found.rows - found.now)} fewer than the ${n(found.rows)} the last run left (run ${found.runId}): ` +
+        `rows were removed outside pulse, and incremental runs never bring them back. Repair: ${repairCommand(table.target)}`,
+    );
+  }
+  return refusals;
 }
