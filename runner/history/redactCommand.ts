@@ -4,6 +4,8 @@
  */
 const SECRET_FLAG = /(pass(word)?|secret|token|key|credential|auth)/i;
 const MASK = "***";
+/** Anything in a command line that redactCommandLine might change (a cheap filter over stored lines). */
+export const SECRET_HINT = /--vars|pass|secret|token|key|credential|auth|\/\/[^/\s:@]+:[^@\s/]*@/;
 
 /** `k=v,k2=v2` → `k=***,k2=***`: the names say what the run used, the values stay out of the record. */
 function maskVars(value: string): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { redactCommandLine } from "../../runner/history/redactCommand.js";
-import { homeAfterFirstRun, query, runFixture } from "./helpers.js";
+import { FIXTURE, homeAfterFirstRun, pulse, query, runFixture } from "./helpers.js";
 
 describe("stored command lines", () => {
   it("keep var names and flags but not var values, secret flags or URL passwords", () => {
@@ -16,5 +16,14 @@ describe("stored command lines", () => {
     const [row] = await query(home, "select command from pulse_meta.runs order by started_at desc limit 1");
     expect(row!.command).toContain("--vars warehouse_password=***,batch=***");
     expect(String(row!.command)).not.toContain("hunter2");
+  });
+
+  it("redacts the command lines an older pulse stored", async () => {
+    const home = await homeAfterFirstRun("--tags", "raw");
+    const seeded = await pulse(["query", "--project", FIXTURE, "--home", home, "--write", "update pulse_meta.runs set command = 'pulse run --vars api_token=hunter2'"]);
+    expect(seeded.code).toBe(0);
+    expect((await runFixture(home, "--tags", "raw")).code).toBe(0);
+    const commands = (await query(home, "select command from pulse_meta.runs order by started_at")).map((r) => r.command);
+    expect(commands[0]).toBe("pulse run --vars api_token=***");
   });
 });
