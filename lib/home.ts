@@ -45,6 +45,8 @@ export function homePaths(home: string) {
     home,
     warehouse: path.join(home, "warehouse.duckdb"),
     runLock: path.join(home, "run.lock"),
+    /** Where the process holding the run lock answers `pulse query` (runner/readServer.ts). */
+    querySocket: path.join(home, "query.sock"),
     lake: path.join(home, "lake"),
     bronze: path.join(home, "lake", "bronze"),
     lakeTmp: path.join(home, "lake", "_tmp"),

@@ -11,6 +11,8 @@ export interface ExecuteOptions {
   dryRun: boolean;
   /** Actions running at once. */
   concurrency: number;
+  /** Actions that fail without running, with the reason (e.g. an incremental table that lost rows). */
+  refuse?: Map<string, string>;
   /** Called as each action starts and finishes, for progress output. */
   onProgress?: (event: { phase: "start" | "end"; name: string; result?: ActionResult }) => void;
   /**
@@ -62,6 +64,8 @@ export async function executeGraph(
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     if (action.action.disabled) return { name, type: actionType(action), status: "disabled", seconds: 0 };
+    const refusal = options.refuse?.get(name);
+    if (refusal) return { name, type: actionType(action), status: "failed", seconds: 0, error: refusal };
     options.onProgress?.({ phase: "start", name });
     let plan: ActionPlan | undefined;
     try {

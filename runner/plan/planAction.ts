@@ -40,8 +40,20 @@ function operationSteps(queries: string[] | undefined, label: string, t: (text: 
   return (queries ?? []).filter((q) => q.trim() !== "").map((q): Step => ({ kind: "sql", label, sql: t(q) }));
 }
 
+/**
+ * An action whose file holds no SQL (an empty `.sqlx` compiles to an operation with one empty query) fails
+ * naming its file: sent as is, DuckDB's only answer is "Error in native callback".
+ */
+function assertHasSql(action: ExecutableAction): void {
+  const texts = action.kind === "operation" ? (action.action.queries ?? []) : [action.action.query ?? ""];
+  if (texts.every((text) => text.trim() === "")) {
+    throw new PlanError(`${action.action.fileName ?? action.name} has no SQL to run (the file is empty or holds only a config block)`);
+  }
+}
+
 /** Builds the ordered statements of one action. Pure: everything it needs is in its arguments. */
 export function planAction(action: ExecutableAction, state: ActionState, context: PlanContext): ActionPlan {
+  assertHasSql(action);
   const target = action.action.target;
   const relation = context.relation(target);
   const t = (text: string) => context.translate(text);
