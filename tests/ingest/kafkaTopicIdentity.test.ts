@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import type { Admin } from "kafkajs";
+import { KAFKA_BROKERS, kafkaClient, lakeQuery, startCli, tempHome, uniquePrefix, waitFor, type CliProcess } from "./helpers.js";
+
+/** A bpm reading whose payload says which incarnation and offset it was sent as. */
+const reading = (device: number, i: number) => JSON.stringify({ device_id: device, time: 1_700_000_000 + i, heartrate: 60 + (i % 40) });
+
+async function recreate(admin: Admin, topic: string, partitions: number): Promise<void> {
+  await admin.deleteTopics({ topics: [topic], timeout: 20_000 });
+  // Deletion is asynchronous on the broker: creating again too early answers "topic already exists".
+  await waitFor(`${topic} deleted`, async () => !(await admin.listTopics()).includes(topic), 30_000, 250);
+  await waitFor(`${topic} created again`, async () => {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    return (await admin.listTopics()).includes(topic);
+  }, 30_000, 500);
+}
+
+async function send(topic: string, partition: number, device: number, count: number): Promise<void> {
+  const producer = kafkaClient().producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ partition, value: reading(device, i), timestamp: String(1_700_000_000_000 + device * 1000 + i) })) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+function ingest(home: string, prefix: string): CliProcess {
+  return startCli(["ingest", "--source", "kafka", "--brokers", KAFKA_BROKERS, "--topic-prefix", prefix, "--topics", "bpm", "--group", `${prefix}group`, "--home", home, "--flush-ms", "200", "--progress-interval", "1"]);
+}
+
+async function stop(process: CliProcess): Promise<void> {
+  process.child.kill("SIGTERM");
+  expect(await process.exited, process.output()).toBe(0);
+}
+
+async function status(home: string): Promise<string> {
+  const cli = startCli(["ingest", "status", "--home", home]);
+  expect(await cli.exited, cli.output()).toBe(0);
+  return cli.output();
+}
+
+/** Readings in the lake per device (device = incarnation marker in these tests), and whether ids are unique. */
+async function lakeByDevice(home: string): Promise<{ device: number; rows: number; readings: number; ids: number }[]> {
+  const rows = await lakeQuery(
+    home,
+    `SELECT CAST(json_extract(value, '$.device_id') AS INTEGER) AS device, count(*) AS rows, count(DISTINCT value) AS readings, count(DISTINCT message_id) AS ids
+     FROM {kafka_multiplex} GROUP BY 1 ORDER BY 1`,
+  );
+  return rows.map((r) => ({ device: Number(r.device), rows: Number(r.rows), readings: Number(r.readings), ids: Number(r.ids) }));
+}
+
+const totalRows = async (home: string) => (await lakeByDevice(home)).reduce((n, d) => n + d.rows, 0);
+
+describe("kafka topic identity", { timeout: 300_000 }, () => {
+  it("ingests a topic deleted and recreated while the ingest was stopped, with new ids, and status flags it first", async () => {
+    const home = await tempHome();
+    const prefix = uniquePrefix("recreate");
+    const topic = `${prefix}bpm`;
+    const admin = kafkaClient().admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+      await send(topic, 0, 1, 40);
+      await send(topic, 1, 1, 10);
+      const first = ingest(home, prefix);
+      await waitFor("the first incarnation in the lake", async () => (await totalRows(home)) === 50, 90_000, 250, first);
+      await stop(first);
+
+      // Partition 0 comes back shorter than what was ingested (end offset behind the lake); partition 1 longer,
+      // so only its messages tell the incarnations apart.
+      await recreate(admin, topic, 2);
+      await send(topic, 0, 2, 15);
+      await send(topic, 1, 3, 30);
+
+      const before = await status(home);
+      expect(before).toMatch(new RegExp(`warning: ${topic}/0: recreated: the broker's end offset 15 is at or below offset 39`));
+      expect(before).not.toMatch(/ -\d/);
+
+      const second = ingest(home, prefix);
+      await waitFor("the second incarnation in the lake", async () => (await totalRows(home)) === 95, 90_000, 250, second);
+      await stop(second);
+      expect(second.output()).toMatch(new RegExp(`${topic}/0 was recreated: the broker's end offset 15`));
+      expect(second.output()).toMatch(new RegExp(`${topic}/1 was recreated: offset 0 now holds another message`));
+
+      expect(await lakeByDevice(home)).toEqual([
+        { device: 1, rows: 50, readings: 40, ids: 50 },
+        { device: 2, rows: 15, readings: 15, ids: 15 },
+        { device: 3, rows: 30, readings: 30, ids: 30 },
+      ]);
+      const ids = await lakeQuery(home, `SELECT count(*) AS n, count(DISTINCT message_id) AS d, min(message_id) FILTER (WHERE "partition" = 0 AND "offset" = 0 AND value LIKE '{"device_id":2%') AS id FROM {kafka_multiplex}`);
+      expect(ids).toEqual([{ n: 95, d: 95, id: "bpm@1/0/0" }]);
+
+      const after = await status(home);
+      expect(after).toMatch(new RegExp(`warning: ${topic}/0: recreated on .*: ingested as incarnation 1 .*incarnation 0 ended at offset 39`));
+      expect(after).toMatch(new RegExp(`warning: ${topic}/1: recreated on .*: ingested as incarnation 1 .*incarnation 0 ended at offset 9`));
+    } finally {
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
+  it("ingests a topic deleted and recreated under a running ingest", async () => {
+    const home = await tempHome();
+    const prefix = uniquePrefix("recreate-live");
+    const topic = `${prefix}bpm`;
+    const admin = kafkaClient().admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      await send(topic, 0, 1, 20);
+      const running = ingest(home, prefix);
+      await waitFor("the first incarnation in the lake", async () => (await totalRows(home)) === 20, 90_000, 250, running);
+      await recreate(admin, topic, 1);
+      await send(topic, 0, 2, 60);
+      await waitFor("the second incarnation in the lake", async () => (await totalRows(home)) === 80, 120_000, 250, running);
+      await stop(running);
+      expect(running.output()).toMatch(new RegExp(`${topic}/0 was recreated: offset 19 now holds another message`));
+      expect(await lakeByDevice(home)).toEqual([
+        { device: 1, rows: 20, readings: 20, ids: 20 },
+        { device: 2, rows: 60, readings: 60, ids: 60 },
+      ]);
+    } finally {
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+});
