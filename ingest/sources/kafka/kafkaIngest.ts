@@ -8,6 +8,7 @@ import { initialStreamState, recordFlush, writeStreamState, type StreamPosition,
 import { RateMeter, formatCount } from "../../progressLine.js";
 import { LakeOffsets, partitionKey, type PartitionKey } from "./lakeOffsets.js";
 import { deadLetterRow, multiplexRecord } from "./records.js";
+import { kafkaSource } from "./incarnation.js";
 import { recreationEvidence, type ServedMessage } from "./recreatedPartition.js";
 
 export interface KafkaTopicBinding {
@@ -245,14 +246,17 @@ export class KafkaIngest {
       }
     }
     const incarnation = this.lakeOffsets.incarnation(key);
-    const origin = { brokerTopic, feed, partition: batch.partition, incarnation };
+    const origin = { brokerTopic, feed, partition: batch.partition, incarnation, source: kafkaSource(brokerTopic, incarnation) };
+    // Read once per batch: the lake's progress grows only by this process's own writes (never past `handled`)
+    // or on a group join, which makes this batch stale.
+    const lakeFloor = this.lakeOffsets.get(key) ?? -1;
     const now = new Date();
     let accepted = 0;
     let last: ServedMessage | undefined;
     for (const message of batch.messages) {
       if (this.stopping || !isRunning() || isStale()) break;
       const offset = Number(message.offset);
-      const floor = Math.max(this.handled.get(key) ?? -1, this.lakeOffsets.get(key) ?? -1);
+      const floor = Math.max(this.handled.get(key) ?? -1, lakeFloor);
       if (offset > floor) {
         const result = validatePayload(feed, message.value);
         if (result.ok) this.sink.accept(multiplexRecord(origin, message, result.value));
@@ -261,7 +265,7 @@ export class KafkaIngest {
         last = message;
         accepted += 1;
       }
-      this.markPending({ topic: brokerTopic, partition: batch.partition, incarnation, offset });
+      this.markPending(brokerTopic, batch.partition, incarnation, offset);
       resolveOffset(message.offset);
       if (this.sink.buffered >= this.opts.maxBatch) {
         this.rate.add(accepted);
@@ -293,11 +297,11 @@ export class KafkaIngest {
   }
 
   /** A newer incarnation's offsets replace an older one's: the broker's offsets are the new partition's. */
-  private markPending(h: Highest): void {
-    const key = partitionKey(h.topic, h.partition);
+  private markPending(topic: string, partition: number, incarnation: number, offset: number): void {
+    const key = partitionKey(topic, partition);
     const current = this.pending.get(key);
-    if (current === undefined || h.incarnation > current.incarnation) this.pending.set(key, { ...h });
-    else if (h.incarnation === current.incarnation && h.offset > current.offset) current.offset = h.offset;
+    if (current === undefined || incarnation > current.incarnation) this.pending.set(key, { topic, partition, incarnation, offset });
+    else if (incarnation === current.incarnation && offset > current.offset) current.offset = offset;
   }
 
   private takeCheckpoint(): Checkpoint {
@@ -308,7 +312,7 @@ export class KafkaIngest {
 
   private restoreCheckpoint(checkpoint: Checkpoint, error: unknown): void {
     this.opts.log(`offset commit failed, will retry with the next flush (data is safe in the lake): ${(error as Error).message}`);
-    for (const h of checkpoint.values()) this.markPending(h);
+    for (const h of checkpoint.values()) this.markPending(h.topic, h.partition, h.incarnation, h.offset);
   }
 
   private async commit(checkpoint: Checkpoint): Promise<void> {

@@ -3,7 +3,7 @@ import type { BronzeRow } from "../../../lake/lakeWriter.js";
 import type { MultiplexRecord } from "../../sink/multiplexBatch.js";
 import type { StreamTopic } from "../../schemas/topics.js";
 import { storedKafkaMessageId } from "../../../lake/kafkaMessageId.js";
-import { kafkaCoordinates, kafkaSource } from "./incarnation.js";
+import { kafkaCoordinates } from "./incarnation.js";
 
 /** Where a message came from: the broker's topic name (with any prefix), the feed it carries, the partition's incarnation. */
 export interface MessageOrigin {
@@ -11,6 +11,8 @@ export interface MessageOrigin {
   feed: StreamTopic;
   partition: number;
   incarnation: number;
+  /** `kafkaSource(brokerTopic, incarnation)`, built once per batch rather than per message. */
+  source: string;
 }
 
 /** A valid message as a `bronze.kafka_multiplex` row: topic without the prefix, provenance with it. */
@@ -24,7 +26,7 @@ export function multiplexRecord(origin: MessageOrigin, message: KafkaMessage, va
     timestamp: Number(message.timestamp),
     // Incarnation 0 leaves it NULL: readers derive it from the coordinates (lake/kafkaMessageId.ts).
     messageId: storedKafkaMessageId(origin.feed, origin.partition, Number(message.offset), origin.incarnation),
-    source: kafkaSource(origin.brokerTopic, origin.incarnation),
+    source: origin.source,
   };
 }
 
@@ -37,7 +39,7 @@ export function deadLetterRow(origin: MessageOrigin, message: KafkaMessage, reas
     raw: message.value ?? new Uint8Array(0),
     reason,
     dead_lettered_at: at,
-    _source: kafkaSource(origin.brokerTopic, origin.incarnation),
+    _source: origin.source,
     _source_line: null,
   };
 }

@@ -42,12 +42,14 @@ export async function recreationEvidence(
   if (taken >= 0 && view.highWatermark >= 0 && view.highWatermark <= taken) {
     return `the broker's end offset ${view.highWatermark} is at or below offset ${taken}, already ingested`;
   }
+  // Batches are in offset order: a batch that starts past an offset does not hold it (checked before scanning).
+  const first = batch.length === 0 ? Number.POSITIVE_INFINITY : Number(batch[0]!.offset);
   const last = view.lastTaken;
-  const again = last === undefined ? undefined : batch.find((m) => m.offset === last.offset);
+  const again = last === undefined || first > Number(last.offset) ? undefined : batch.find((m) => m.offset === last.offset);
   if (last !== undefined && again !== undefined && !sameMessage(again, last.timestamp, last.value === null ? null : text.decode(last.value))) {
     return `offset ${last.offset} now holds another message than the one ingested from it`;
   }
-  if (view.lakeHigh === undefined) return undefined;
+  if (view.lakeHigh === undefined || first > view.lakeHigh) return undefined;
   const lakeHigh = view.lakeHigh;
   const replayed = batch.filter((m) => Number(m.offset) <= lakeHigh);
   if (replayed.length === 0) return undefined;
