@@ -28,15 +28,17 @@ export interface ProfileShare {
 const CATEGORIES: [string, (name: string, url: string) => boolean][] = [
   ["idle (waiting for the broker or a write)", (name) => name === "(idle)" || name === "(program)"],
   ["garbage collection", (name) => name === "(garbage collector)"],
-  ["JSON.parse (validate)", (name) => name === "parse" || name === "JSON.parse"],
   ["zod schema checks", (_, url) => url.includes("/zod/")],
-  ["payload validation (utf-8, glue)", (_, url) => url.includes("ingest/validate")],
+  // V8 charges JSON.parse and TextDecoder's native work to validatePayload itself.
+  ["payload validation (utf-8 decode, JSON.parse)", (name, url) => url.includes("ingest/validate") || name === "decodeUTF8" || url === "node:internal/encoding"],
+  ["kafkajs Long arithmetic (offsets: resolveOffset per message, decoding)", (_, url) => url.includes("kafkajs/src/utils/long") || url.includes("kafkajs/src/consumer/seekOffsets")],
   ["kafkajs fetch decoding (record batches, crc, varints)", (_, url) => url.includes("kafkajs/src/protocol")],
   ["kafkajs consumer and network", (_, url) => url.includes("kafkajs/")],
   ["Kafka source (replay filter, records, offsets)", (_, url) => url.includes("sources/kafka")],
   ["sink buffers (multiplex columns)", (_, url) => url.includes("ingest/sink")],
   ["DuckDB (append, COPY to Parquet, fsync) via node-api", (_, url) => url.includes("duckdb")],
   ["lake commit (rename, clock, lock)", (_, url) => url.includes("/lake/")],
+  ["module loading (start-up)", (_, url) => url.startsWith("node:internal/modules")],
   ["other Node internals", (_, url) => url.startsWith("node:")],
 ];
 

@@ -50,17 +50,27 @@ async function lakeByDevice(home: string): Promise<{ device: number; rows: numbe
   return rows.map((r) => ({ device: Number(r.device), rows: Number(r.rows), readings: Number(r.readings), ids: Number(r.ids) }));
 }
 
+/** Runs `body` with a fresh `<prefix>bpm` topic of `partitions` partitions, deleted afterwards. */
+async function withTopic(name: string, partitions: number, body: (topic: string, prefix: string, admin: Admin) => Promise<void>): Promise<void> {
+  const prefix = uniquePrefix(name);
+  const topic = `${prefix}bpm`;
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await body(topic, prefix, admin);
+  } finally {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
 const totalRows = async (home: string) => (await lakeByDevice(home)).reduce((n, d) => n + d.rows, 0);
 
 describe("kafka topic identity", { timeout: 300_000 }, () => {
   it("ingests a topic deleted and recreated while the ingest was stopped, with new ids, and status flags it first", async () => {
     const home = await tempHome();
-    const prefix = uniquePrefix("recreate");
-    const topic = `${prefix}bpm`;
-    const admin = kafkaClient().admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await withTopic("recreate", 2, async (topic, prefix, admin) => {
       await send(topic, 0, 1, 40);
       await send(topic, 1, 1, 10);
       const first = ingest(home, prefix);
@@ -94,20 +104,12 @@ describe("kafka topic identity", { timeout: 300_000 }, () => {
       const after = await status(home);
       expect(after).toMatch(new RegExp(`warning: ${topic}/0: recreated on .*: ingested as incarnation 1 .*incarnation 0 ended at offset 39`));
       expect(after).toMatch(new RegExp(`warning: ${topic}/1: recreated on .*: ingested as incarnation 1 .*incarnation 0 ended at offset 9`));
-    } finally {
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
-    }
+    });
   });
 
   it("ingests a topic deleted and recreated under a running ingest", async () => {
     const home = await tempHome();
-    const prefix = uniquePrefix("recreate-live");
-    const topic = `${prefix}bpm`;
-    const admin = kafkaClient().admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await withTopic("recreate-live", 1, async (topic, prefix, admin) => {
       await send(topic, 0, 1, 20);
       const running = ingest(home, prefix);
       await waitFor("the first incarnation in the lake", async () => (await totalRows(home)) === 20, 90_000, 250, running);
@@ -120,9 +122,6 @@ describe("kafka topic identity", { timeout: 300_000 }, () => {
         { device: 1, rows: 20, readings: 20, ids: 20 },
         { device: 2, rows: 60, readings: 60, ids: 60 },
       ]);
-    } finally {
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
-    }
+    });
   });
 });
