@@ -61,4 +61,12 @@ describe("kafka ingest started with the broker down", { timeout: 300_000 }, () =
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
     expect(service.output()).not.toMatch(STACK_FRAME);
   });
+
+  it("produce gives up with one clear line and exit 69, no stack trace", async () => {
+    const port = freePort();
+    const produce = startCli(["produce", "--to", "kafka", "--synthetic", "--users", "2", "--days", "1", "--seed", "1", "--brokers", `127.0.0.1:${port}`, "--home", await tempHome()]);
+    expect(await produce.exited, produce.output()).toBe(69);
+    expect(produce.output()).toMatch(new RegExp(`^pulse: produce: Kafka is unreachable at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`, "m"));
+    expect(produce.output()).not.toMatch(STACK_FRAME);
+  });
 });
