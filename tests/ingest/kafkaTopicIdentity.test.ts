@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Admin } from "kafkajs";
+import { pulseCli } from "../pipeline/referenceChecks.js";
 import { KAFKA_BROKERS, kafkaClient, lakeQuery, startCli, tempHome, uniquePrefix, waitFor, type CliProcess } from "./helpers.js";
 
 /** A bpm reading whose payload says which incarnation and offset it was sent as. */
@@ -15,11 +16,12 @@ async function recreate(admin: Admin, topic: string, partitions: number): Promis
   }, 30_000, 500);
 }
 
-async function send(topic: string, partition: number, device: number, count: number): Promise<void> {
+/** Sends readings 0..count-1 of `device`; `sentAt` tells sends of the same readings apart (Kafka timestamps). */
+async function send(topic: string, partition: number, device: number, count: number, sentAt = 0): Promise<void> {
   const producer = kafkaClient().producer();
   await producer.connect();
   try {
-    await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ partition, value: reading(device, i), timestamp: String(1_700_000_000_000 + device * 1000 + i) })) });
+    await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ partition, value: reading(device, i), timestamp: String(1_700_000_000_000 + sentAt * 100_000 + device * 1000 + i) })) });
   } finally {
     await producer.disconnect();
   }
@@ -68,7 +70,7 @@ async function withTopic(name: string, partitions: number, body: (topic: string,
 const totalRows = async (home: string) => (await lakeByDevice(home)).reduce((n, d) => n + d.rows, 0);
 
 describe("kafka topic identity", { timeout: 300_000 }, () => {
-  it("ingests a topic deleted and recreated while the ingest was stopped, with new ids, and status flags it first", async () => {
+  it("ingests a topic deleted and recreated while the ingest was stopped, with new ids, status flags it first, and silver keeps one row per reading", async () => {
     const home = await tempHome();
     await withTopic("recreate", 2, async (topic, prefix, admin) => {
       await send(topic, 0, 1, 40);
@@ -78,10 +80,11 @@ describe("kafka topic identity", { timeout: 300_000 }, () => {
       await stop(first);
 
       // Partition 0 comes back shorter than what was ingested (end offset behind the lake); partition 1 longer,
-      // so only its messages tell the incarnations apart.
+      // so only its messages tell the incarnations apart. Partition 1 now carries readings already ingested
+      // from partition 0 (sent again, later): bronze keeps both sends, silver one reading each.
       await recreate(admin, topic, 2);
-      await send(topic, 0, 2, 15);
-      await send(topic, 1, 3, 30);
+      await send(topic, 0, 2, 15, 1);
+      await send(topic, 1, 1, 30, 1);
 
       const before = await status(home);
       expect(before).toMatch(new RegExp(`warning: ${topic}/0: recreated: the broker's end offset 15 is at or below offset 39`));
@@ -94,9 +97,8 @@ describe("kafka topic identity", { timeout: 300_000 }, () => {
       expect(second.output()).toMatch(new RegExp(`${topic}/1 was recreated: offset 0 now holds another message`));
 
       expect(await lakeByDevice(home)).toEqual([
-        { device: 1, rows: 50, readings: 40, ids: 50 },
+        { device: 1, rows: 80, readings: 40, ids: 80 },
         { device: 2, rows: 15, readings: 15, ids: 15 },
-        { device: 3, rows: 30, readings: 30, ids: 30 },
       ]);
       const ids = await lakeQuery(home, `SELECT count(*) AS n, count(DISTINCT message_id) AS d, min(message_id) FILTER (WHERE "partition" = 0 AND "offset" = 0 AND value LIKE '{"device_id":2%') AS id FROM {kafka_multiplex}`);
       expect(ids).toEqual([{ n: 95, d: 95, id: "bpm@1/0/0" }]);
@@ -104,6 +106,13 @@ describe("kafka topic identity", { timeout: 300_000 }, () => {
       const after = await status(home);
       expect(after).toMatch(new RegExp(`warning: ${topic}/0: recreated on .*: ingested as incarnation 1 .*incarnation 0 ended at offset 39`));
       expect(after).toMatch(new RegExp(`warning: ${topic}/1: recreated on .*: ingested as incarnation 1 .*incarnation 0 ended at offset 9`));
+
+      pulseCli(home, "run", "--actions", "silver.heart_rate");
+      const silver = JSON.parse(pulseCli(home, "query", "--format", "json", "SELECT device_id, count(*) AS n, count(DISTINCT time) AS d FROM silver.heart_rate GROUP BY 1 ORDER BY 1"));
+      expect(silver).toEqual([
+        { device_id: 1, n: 40, d: 40 },
+        { device_id: 2, n: 15, d: 15 },
+      ]);
     });
   });
 
