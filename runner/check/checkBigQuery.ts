@@ -30,7 +30,8 @@ export interface CheckReport {
   /** Units not analysed because one they depend on failed. */
   skipped: { action: string; form: string; reason: string }[];
   actions: number;
-  statements: number;
+  /** Statements analysed per form (pulse full refresh, pulse incremental, the official CLI's runs). */
+  statements: Map<string, number>;
 }
 
 /** Declared sources get their schema from the bronze contract; a declaration outside it has no schema to check against. */
@@ -148,5 +149,7 @@ export async function checkBigQuery(options: { projectDir: string; vars: Record<
       statement: info.sql,
     });
   }
-  return { findings, skipped, actions: order.length, statements: units.reduce((n, u) => n + u.statements.length, 0) };
+  const statements = new Map<string, number>();
+  for (const u of units) statements.set(u.form, (statements.get(u.form) ?? 0) + u.statements.length);
+  return { findings, skipped, actions: order.length, statements };
 }

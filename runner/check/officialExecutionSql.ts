@@ -86,7 +86,9 @@ export async function officialExecutionActions(projectDir: string, projectId: st
       ({ stdout } = await promisify(execFile)(process.execPath, args, { env: { ...process.env, PULSE_DATAFORM_STATE: stateFile }, maxBuffer: 256 * 1024 * 1024 }));
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; message: string };
-      throw new UserError(`compile --check bigquery: the official dataform CLI could not build its execution SQL:\n${(e.stderr || e.stdout || e.message).trim()}`, 1);
+      // The CLI prints its error, then the same with a stack: the first line says it.
+      const first = (e.stderr || e.stdout || e.message).replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n")[0];
+      throw new UserError(`compile --check bigquery: the official dataform CLI could not build its execution SQL for ${projectDir}: ${first}`, 1);
     }
     const graph = executionGraphSchema.parse(JSON.parse(stdout));
     return graph.actions.map((a) => ({ name: targetName(a.target), fileName: a.fileName, statements: a.tasks.map((t) => t.statement) }));

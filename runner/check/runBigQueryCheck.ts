@@ -14,7 +14,9 @@ export async function runBigQueryCheck(projectDir: string, vars: Record<string, 
   for (const finding of report.findings) process.stdout.write(`${formatFinding(finding)}\n`);
   for (const s of report.skipped) process.stdout.write(`  not analysed: ${s.action} [${s.form}]: ${s.reason}\n`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const summary = `ZetaSQL (BigQuery): ${report.statements} statement(s) of ${report.actions} action(s) analysed in ${seconds} s`;
+  const total = [...report.statements.values()].reduce((a, b) => a + b, 0);
+  const forms = [...report.statements].map(([form, n]) => `${form} ${n}`).join(", ");
+  const summary = `ZetaSQL (BigQuery): ${total} statement(s) of ${report.actions} action(s) analysed in ${seconds} s (${forms})`;
   if (report.findings.length === 0) {
     process.stdout.write(`${summary}: no errors.\n`);
     return 0;
