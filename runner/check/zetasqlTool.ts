@@ -49,8 +49,12 @@ export async function ensureZetaSqlTool(log: Log): Promise<ZetaSqlTool> {
   log(`zetasql-check: first use, building the ZetaSQL analyzer with Maven into ${root} (a few minutes on a fresh machine)`);
   const started = Date.now();
   await runMaven(["-B", "-f", path.join(staging, "pom.xml"), "compile", "dependency:build-classpath", "-Dmdep.includeScope=runtime", `-Dmdep.outputFile=${path.join(staging, "classpath.txt")}`], log);
-  fs.rmSync(root, { recursive: true, force: true });
-  fs.renameSync(staging, root);
+  // Another process may have finished the same build meanwhile (its JVMs use it): keep that one.
+  if (readBuilt(root)) fs.rmSync(staging, { recursive: true, force: true });
+  else {
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.renameSync(staging, root);
+  }
   const result = readBuilt(root);
   if (!result) throw new Error(`maven finished but ${root} has no classes or class path`);
   log(`zetasql-check: built in ${Math.round((Date.now() - started) / 1000)} s`);

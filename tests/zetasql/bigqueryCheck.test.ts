@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, expect, it } from "vitest";
+import { makeCompilableByOfficialCli } from "../../bench/runnerProjects.js";
 import { ensureZetaSqlTool } from "../../runner/check/zetasqlTool.js";
 import { pulse, REPO } from "../runner/helpers.js";
 
@@ -22,10 +23,9 @@ it("every statement pulse and the official CLI send to BigQuery for this project
 }, 300_000);
 
 it("a DuckDB-only function fails the check with its file, line and column, and its dependents are not analysed", async () => {
-  // The official CLI compiles a project only with @dataform/core in the project's own node_modules.
   const project = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-zetasql-"));
   fs.cpSync(path.join(REPO, "tests", "fixtures", "zetasql-broken"), project, { recursive: true });
-  fs.cpSync(path.join(REPO, "node_modules", "@dataform", "core"), path.join(project, "node_modules", "@dataform", "core"), { recursive: true });
+  makeCompilableByOfficialCli(project);
   try {
     const result = await pulse(["compile", "--check", "bigquery", "--project", project]);
     expect(result.code).toBe(1);
