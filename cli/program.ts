@@ -22,7 +22,7 @@ export type DefineCommand = (command: Command, exit: (code: number) => void) => 
 type CommandName = keyof typeof COMMANDS;
 
 /** Exit codes scripts can rely on (README: "Exit codes"). */
-export const EXIT = { ok: 0, failure: 1, usage: 2, locked: 75 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, landingIncomplete: 3, locked: 75 } as const;
 
 /**
  * Runs `pulse <argv>` and returns its exit code. Usage errors (unknown command or flag, a bad flag value)

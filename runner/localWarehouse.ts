@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import { homePaths } from "../lib/home.js";
 import { UserError } from "../lib/errors.js";
-import { acquireFileLock } from "../lib/fileLock.js";
 import { BRONZE_TABLE_NAMES } from "../lake/bronzeTables.js";
 import { bronzeViewStatements } from "../lake/bronzeViews.js";
 import { ensureLake } from "../lake/ensureLake.js";
@@ -54,6 +53,8 @@ export async function openLocalWarehouse(options: OpenOptions): Promise<LocalWar
       database,
       translator,
       connections: options.connections,
+      // The warehouse, the lake and everything else pulse keeps are under the home; SQL needs nothing else.
+      sandbox: { directories: [paths.home] },
     });
   } catch (error) {
     const message = (error as Error).message;
@@ -70,36 +71,4 @@ export async function openLocalWarehouse(options: OpenOptions): Promise<LocalWar
     adapter.lakeSnapshotMicros = snapshotMicros;
   }
   return adapter;
-}
-
-export interface LockedWarehouseOptions {
-  home: string;
-  database: string;
-  /** Stored in the lock file, so a waiting process can say who holds the warehouse. */
-  command: string;
-  lockTimeoutSeconds: number;
-  onLockWait?: (holder: { pid: number; command: string }) => void;
-}
-
-/**
- * Runs `work` on the local warehouse while holding the run lock (as `pulse query` does), then closes the
- * warehouse and releases the lock, also when `work` fails.
- */
-export async function withLockedWarehouse<T>(options: LockedWarehouseOptions, work: (warehouse: LocalWarehouse) => Promise<T>): Promise<T> {
-  const lock = await acquireFileLock(homePaths(options.home).runLock, {
-    command: options.command,
-    what: "the warehouse (--lock-timeout)",
-    timeoutSeconds: options.lockTimeoutSeconds,
-    onWait: options.onLockWait,
-  });
-  try {
-    const warehouse = await openLocalWarehouse({ home: options.home, database: options.database, connections: 1 });
-    try {
-      return await work(warehouse);
-    } finally {
-      await warehouse.close();
-    }
-  } finally {
-    lock.release();
-  }
 }

@@ -4,6 +4,7 @@ import { targetName } from "../../runner/compile/graph.js";
 import { projectDirOf, projectOption } from "../commonOptions.js";
 import { varsFlag } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
+import { UserError } from "../../lib/errors.js";
 
 export const define: DefineCommand = (command, exit) =>
   command
@@ -13,11 +14,23 @@ export const define: DefineCommand = (command, exit) =>
     .option("--json", "print the compiled graph as JSON")
     .option("--vars <k=v,...>", "project variables, as dataform compile --vars", varsFlag)
     .addOption(new Option("--warehouse <name>", "the warehouse the includes/ helpers render for").choices(["bigquery", "duckdb"] as const).default("bigquery" as const))
+    .addOption(
+      new Option(
+        "--check <warehouse>",
+        "analyse every statement a BigQuery run would send with Google's ZetaSQL analyzer (Java 17 and Maven; built once into ~/.cache/pulse); exit 1 on any error, naming file, action and position",
+      ).choices(["bigquery"] as const),
+    )
     .addOption(projectOption())
-    .action((flags) => {
+    .action(async (flags, self) => {
+      const projectDir = projectDirOf(flags);
+      if (flags.check) {
+        if (flags.json || self.getOptionValueSource("warehouse") === "cli") throw new UserError("compile: --check bigquery takes neither --json nor --warehouse");
+        const { runBigQueryCheck } = await import("../../runner/check/runBigQueryCheck.js");
+        return exit(await runBigQueryCheck(projectDir, flags.vars ?? {}));
+      }
       const vars = { ...flags.vars };
       if (flags.warehouse === "duckdb") vars.pulse_warehouse = "duckdb";
-      const result = compileProject(projectDirOf(flags), Object.keys(vars).length > 0 ? { vars } : {});
+      const result = compileProject(projectDir, Object.keys(vars).length > 0 ? { vars } : {});
       const errors = result.graph.graphErrors?.compilationErrors ?? [];
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(result.message, null, 4)}\n`);

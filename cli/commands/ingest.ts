@@ -5,7 +5,7 @@ import { formatLandingEvent, formatLandingSummary } from "../../ingest/landing/l
 import { loadLandingOnce } from "../../ingest/landing/loadLanding.js";
 import { UserError } from "../../lib/errors.js";
 import { brokersOption, homeOf, homeOption, projectDirOf, projectOption, rejectFlags } from "../commonOptions.js";
-import type { DefineCommand } from "../program.js";
+import { EXIT, type DefineCommand } from "../program.js";
 import { streamIngestSpec, withStreamIngestOptions } from "../streamIngestOptions.js";
 
 export const define: DefineCommand = (command, exit) => {
@@ -32,7 +32,8 @@ export const define: DefineCommand = (command, exit) => {
         );
         const summary = await loadLandingOnce(home, { onEvent: (event) => process.stderr.write(`${formatLandingEvent(event)}\n`) });
         process.stdout.write(`${formatLandingSummary(summary)}\n`);
-        return exit(0);
+        // README "Exit codes": 3 = the load finished, but files were left unloaded, quarantined or refused as changed.
+        return exit(summary.outcome === "complete" ? 0 : EXIT.landingIncomplete);
       }
       if (flags.once) throw new UserError(`--once applies to --source landing; --source ${flags.source} runs until stopped`);
       const source = flags.source;

@@ -1,18 +1,25 @@
 import { Option } from "@commander-js/extra-typings";
 import { UserError } from "../../lib/errors.js";
 import { csvText, textTable } from "../../lib/textTable.js";
-import { DEFAULT_DATABASE, withLockedWarehouse } from "../../runner/localWarehouse.js";
+import type { StatementRows } from "../../runner/adapters/duckdb/userStatements.js";
+import { DEFAULT_DATABASE } from "../../runner/localWarehouse.js";
 import { readWorkflowSettings } from "../../runner/projectSettings.js";
+import { queryLocalWarehouse } from "../../runner/queryWarehouse.js";
 import { homeOf, homeOption, lockTimeoutOption, projectDirOf, projectOption } from "../commonOptions.js";
 import type { DefineCommand } from "../program.js";
+
+type Format = "table" | "json" | "csv";
 
 export const define: DefineCommand = (command, exit) =>
   command
     .description(
-      "Runs SQL on the local warehouse ($PULSE_HOME/warehouse.duckdb). dataset.table resolves in the project's default database; bronze.* reads the lake. --format json prints one JSON array of row objects.",
+      "Runs SQL on the local warehouse ($PULSE_HOME/warehouse.duckdb). dataset.table resolves in the project's default database; bronze.* reads the lake. " +
+        "Read-only: SELECT, EXPLAIN, DESCRIBE, SHOW. During a pulse run (or stream, run --watch) the answer comes at once, from the state the previous run left. " +
+        "No file outside PULSE_HOME can be read or written. Several statements print one result each (json: one array per line).",
     )
     .argument("<sql...>", "the SQL (several words are joined with spaces)")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json", "csv"] as const).default("table" as const))
+    .option("--write", "let statements write: waits for a running run and holds the warehouse like one", false)
     .addOption(lockTimeoutOption())
     .addOption(projectOption())
     .addOption(homeOption())
@@ -20,24 +27,24 @@ export const define: DefineCommand = (command, exit) =>
       const sql = words.join(" ").trim();
       if (!sql) throw new UserError('query: no SQL given (pulse query "select ...")');
       const projectDir = projectDirOf(flags);
-      const home = homeOf(self, projectDir, { mustExist: true });
-      const rows = await withLockedWarehouse(
-        {
-          home,
-          database: readWorkflowSettings(projectDir).defaultProject ?? DEFAULT_DATABASE,
-          command: "pulse query",
-          lockTimeoutSeconds: flags.lockTimeout,
-          onLockWait: (holder) => process.stderr.write(`waiting for pid ${holder.pid} ('${holder.command}') to release the warehouse...\n`),
-        },
-        (warehouse) =>
-          warehouse.query(sql).catch((error: unknown) => {
-            throw new UserError(`query failed: ${(error as Error).message}`, 1);
-          }),
-      );
-      const columns = rows.length > 0 ? Object.keys(rows[0]!) : [];
-      const cells = () => rows.map((r) => columns.map((c) => r[c]));
-      if (flags.format === "json") process.stdout.write(`${JSON.stringify(rows)}\n`);
-      else if (flags.format === "csv") process.stdout.write(`${csvText(columns, cells())}\n`);
-      else process.stdout.write(`${rows.length > 0 ? textTable(columns, cells()) : "(no rows)"}\n(${rows.length} row${rows.length === 1 ? "" : "s"})\n`);
+      const results = await queryLocalWarehouse({
+        home: homeOf(self, projectDir, { mustExist: true }),
+        database: readWorkflowSettings(projectDir).defaultProject ?? DEFAULT_DATABASE,
+        sql,
+        write: flags.write,
+        lockTimeoutSeconds: flags.lockTimeout,
+        onWait: (message) => process.stderr.write(`${message}\n`),
+      });
+      const several = results.length > 1 && flags.format === "table";
+      const blocks = results.map((result, index) => (several ? `-- statement ${index + 1} of ${results.length}\n` : "") + render(result, flags.format));
+      process.stdout.write(`${blocks.join(flags.format === "json" ? "\n" : "\n\n")}\n`);
       exit(0);
     });
+
+function render(result: StatementRows, format: Format): string {
+  const cells = result.rows.map((r) => result.columns.map((c) => r[c]));
+  if (format === "json") return JSON.stringify(result.rows);
+  if (format === "csv") return csvText(result.columns, cells);
+  const count = `(${result.rows.length} row${result.rows.length === 1 ? "" : "s"})`;
+  return `${result.rows.length > 0 ? textTable(result.columns, cells) : "(no rows)"}\n${count}`;
+}

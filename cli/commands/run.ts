@@ -1,5 +1,5 @@
 import { Option } from "@commander-js/extra-typings";
-import { failureDetails, planText, resultsTable, summaryLine } from "../../runner/execute/report.js";
+import { failureDetails, modeNotes, planText, resultsTable, summaryLine } from "../../runner/execute/report.js";
 import { runFailed } from "../../runner/execute/results.js";
 import { runProject, type RunRequest } from "../../runner/runProject.js";
 import { durationMs } from "../../lib/duration.js";
@@ -72,6 +72,7 @@ export const define: DefineCommand = (command, exit) =>
       } else {
         if (summary.dryRun) process.stdout.write(`${planText(summary.results)}\n\n`);
         process.stdout.write(`${resultsTable(summary.results)}\n`);
+        for (const line of modeNotes(summary.results)) process.stderr.write(`${line}\n`);
         for (const line of failureDetails(summary.results)) process.stderr.write(`${line}\n`);
         process.stdout.write(`${summaryLine(summary)}\n`);
       }
