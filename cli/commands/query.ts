@@ -28,7 +28,8 @@ export const define: DefineCommand = (command, exit) =>
       if (!sql) throw new UserError('query: no SQL given (pulse query "select ...")');
       const projectDir = projectDirOf(flags);
       const results = await queryLocalWarehouse({
-        home: homeOf(self, projectDir, { mustExist: true }),
+        // A missing home is refused by queryLocalWarehouse (a read must not create one).
+        home: homeOf(self, projectDir),
         database: readWorkflowSettings(projectDir).defaultProject ?? DEFAULT_DATABASE,
         sql,
         write: flags.write,
