@@ -26,6 +26,8 @@ export function homePaths(home: string) {
     home,
     warehouse: path.join(home, "warehouse.duckdb"),
     runLock: path.join(home, "run.lock"),
+    /** The actions of the run in progress (or the last one), for watchers such as `pulse serve`. */
+    runProgress: path.join(home, "run-progress.json"),
     lake: path.join(home, "lake"),
     bronze: path.join(home, "lake", "bronze"),
     lakeTmp: path.join(home, "lake", "_tmp"),

@@ -9,6 +9,7 @@ import type { CompiledGraph } from "./compile/graph.js";
 import { executeGraph, type ExecuteOptions } from "./execute/executeGraph.js";
 import type { RunSummary } from "./execute/results.js";
 import { recordRun } from "./history/runHistory.js";
+import { RunProgressWriter } from "./history/runProgress.js";
 import { openLocalWarehouse } from "./localWarehouse.js";
 import { acquireFileLock } from "../lib/fileLock.js";
 import { renderIncrementalTests, withIncrementalTests } from "./unitTest/incrementalTests.js";
@@ -104,10 +105,17 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
         onWait: request.onLockWait,
       });
   const startedAt = new Date();
+  const progress = request.dryRun ? undefined : new RunProgressWriter(request.home, request.command);
   try {
     const adapter = await openLocalWarehouse({ home: request.home, graph, readOnly: request.dryRun, connections: request.concurrency });
     try {
-      const summary = await executeRun(graph, selected, adapter, request, startedAt);
+      const onProgress: RunRequest["onProgress"] = progress
+        ? (event) => {
+            progress.onProgress(event);
+            request.onProgress?.(event);
+          }
+        : request.onProgress;
+      const summary = await executeRun(graph, selected, adapter, { ...request, onProgress }, startedAt);
       if (!request.dryRun) await recordRun(adapter, summary, { command: request.command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
       await request.afterRun?.(adapter, summary);
       return { summary, graph };
@@ -115,6 +123,7 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
       await adapter.close();
     }
   } finally {
+    progress?.finish();
     lock?.release();
   }
 }

@@ -20,7 +20,7 @@ function sqlString(value: string): string {
 }
 
 /** Values DuckDB returns that JSON cannot carry as-is become numbers or strings. */
-function jsonFriendly(value: unknown): unknown {
+export function jsonFriendly(value: unknown): unknown {
   if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (value === null || value === undefined) return null;
   if (typeof value === "object") {
