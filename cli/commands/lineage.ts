@@ -20,13 +20,13 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const entries = catalog(compileFor("duckdb", projectDir, {}));
+  const lineage = columnLineage(entries);
   if (flags.format === "json") {
-    process.stdout.write(`${JSON.stringify(columnLineage(entries), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(lineage, null, 2)}\n`);
     return 0;
   }
-  const events = openLineageEvents(entries, "pulse");
-  for (const e of events) if (e.event) process.stdout.write(`${JSON.stringify(e.event)}\n`);
-  const failed = events.filter((e) => e.error);
-  if (failed.length > 0) throw new UserError(`lineage: could not parse ${failed.map((e) => `${e.table} (${e.error})`).join(", ")}`, 1);
+  for (const event of openLineageEvents(lineage, "pulse")) process.stdout.write(`${JSON.stringify(event)}\n`);
+  const unparsed = Object.values(lineage).filter((t) => Object.keys(t.columns).length === 0);
+  if (unparsed.length > 0) throw new UserError(`lineage: no column lineage for ${unparsed.map((t) => `${t.table} (${t.problems.join("; ")})`).join(", ")}`, 1);
   return 0;
 }

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as polyglot from "@polyglot-sql/sdk";
+import { BRONZE_TABLE_NAMES, bronzeColumns, type BronzeTableName } from "../../lake/bronzeTables.js";
 import type { CatalogEntry } from "../catalog.js";
 
 /** One upstream column a column is computed from. */
@@ -25,8 +26,11 @@ export interface TableLineage {
 }
 export type Lineage = Record<string, TableLineage>;
 
-export const PRODUCER = "https://github.com/pulse/pulse";
+/** OpenLineage wants a URI naming the producer; pulse has no home page to name. */
+export const PRODUCER = "urn:pulse:lineage";
 export const NAMESPACE = "duckdb://pulse";
+/** Part of the lineage cache's key: change it when what this module computes changes. */
+const CACHE_FORMAT = 2;
 
 /**
  * Column lineage of every table and view of the graph, from its compiled DuckDB SQL (entries' `query` with DuckDB
@@ -38,7 +42,7 @@ export const NAMESPACE = "duckdb://pulse";
  */
 export function columnLineage(entries: CatalogEntry[]): Lineage {
   const tables = entries.filter((e) => (e.kind === "table" || e.kind === "view" || e.kind === "incremental") && e.query);
-  const key = createHash("sha256").update(JSON.stringify([polyglot.getVersion?.(), tables.map((t) => [t.name, t.query])])).digest("hex").slice(0, 24);
+  const key = createHash("sha256").update(JSON.stringify([CACHE_FORMAT, polyglot.getVersion(), tables.map((t) => [t.name, t.query])])).digest("hex").slice(0, 24);
   const cacheFile = path.join(os.tmpdir(), "pulse-lineage-cache", `${key}.json`);
   try {
     return JSON.parse(fs.readFileSync(cacheFile, "utf8")) as Lineage;
@@ -47,6 +51,14 @@ export function columnLineage(entries: CatalogEntry[]): Lineage {
   }
   const lineage: Lineage = {};
   for (const table of tables) lineage[table.name] = tableLineage(table, table.query!);
+  // `SELECT *` needs the columns of what it selects from: the sources' from the lake's contract, the others'
+  // from the pass before. Each pass can resolve one more level of stars.
+  for (let pass = 0; pass < 3; pass++) {
+    const starred = tables.filter((t) => lineage[t.name]!.problems.some((p) => /SELECT \*|star/i.test(p)));
+    if (starred.length === 0) break;
+    const schema = knownSchema(entries, lineage);
+    for (const table of starred) lineage[table.name] = starLineage(table, table.query!, schema) ?? lineage[table.name]!;
+  }
   fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
   fs.writeFileSync(`${cacheFile}.${process.pid}.tmp`, JSON.stringify(lineage));
   fs.renameSync(`${cacheFile}.${process.pid}.tmp`, cacheFile);
@@ -64,13 +76,46 @@ function tableLineage(entry: CatalogEntry, sql: string): TableLineage {
   const columns: Record<string, ColumnInput[]> = {};
   for (const [column, field] of Object.entries(result.facet?.fields ?? {})) {
     const jsonInputs = field.inputFields.some((f) => f.transformations?.some((t) => t.subtype === "TRANSFORMATION"));
-    const details = jsonInputs ? jsonDetails(column, sql) : new Map<string, { jsonPath?: string; filters: string[] }>();
-    columns[column] = field.inputFields.map((f) => ({
-      table: f.name,
-      column: f.field,
-      subtype: f.transformations?.[0]?.subtype ?? "",
-      ...(details.get(`${f.name}.${f.field}`) ?? { filters: [] }),
-    }));
+    const details = jsonInputs ? jsonDetails(column, sql) : new Map<string, InputDetail>();
+    columns[column] = field.inputFields.map((f) => {
+      const detail = details.get(`${f.name}.${f.field}`);
+      return { table: f.name, column: f.field, subtype: f.transformations?.[0]?.subtype ?? "", jsonPath: detail?.jsonPath, filters: detail?.filters ?? [] };
+    });
+  }
+  return { table: entry.name, columns, problems };
+}
+
+/** Columns of every relation known so far, under their full names (the form polyglot matches `"db"."schema"."name"` to). */
+function knownSchema(entries: CatalogEntry[], lineage: Lineage): polyglot.Schema {
+  const tables: polyglot.Schema["tables"] = [];
+  for (const entry of entries) {
+    const bronze = entry.kind === "declaration" && entry.layer === "bronze" && (BRONZE_TABLE_NAMES as readonly string[]).includes(entry.target.name);
+    const columns = bronze
+      ? bronzeColumns(entry.target.name as BronzeTableName).map((c) => ({ name: c.name, type: c.duckdbType }))
+      : Object.keys(lineage[entry.name]?.columns ?? {}).map((name) => ({ name, type: "UNKNOWN" }));
+    if (columns.length > 0) tables.push({ name: entry.name, columns });
+  }
+  return { tables, strict: false };
+}
+
+/** A table whose query selects `*`: output columns expanded with the schema, then each column's lineage tree. */
+function starLineage(entry: CatalogEntry, sql: string, schema: polyglot.Schema): TableLineage | undefined {
+  const output = polyglot.outputColumnsWithSchema(sql, schema, "duckdb");
+  if (!output.success || !output.output) return undefined;
+  const columns: Record<string, ColumnInput[]> = {};
+  const problems: string[] = [];
+  for (const column of output.output.columns) {
+    const name = (column as { name?: string }).name;
+    if (!name) continue;
+    const tree = polyglot.lineageWithSchema(name, sql, schema, "duckdb");
+    if (!tree.success || !tree.lineage) {
+      problems.push(`${name}: ${tree.error ?? "no lineage"}`);
+      continue;
+    }
+    columns[name] = [...treeInputs(tree.lineage).entries()].map(([key, detail]) => {
+      const dot = key.lastIndexOf(".");
+      return { table: key.slice(0, dot), column: key.slice(dot + 1), ...detail };
+    });
   }
   return { table: entry.name, columns, problems };
 }
@@ -79,21 +124,35 @@ type Node = polyglot.LineageNode;
 type Json = unknown;
 
 /** For each input `table.column` of an output column: the JSON path it is read at and the filters on its table. */
-function jsonDetails(column: string, sql: string): Map<string, { jsonPath?: string; filters: string[] }> {
-  const found = new Map<string, { jsonPath?: string; filters: string[] }>();
+function jsonDetails(column: string, sql: string): Map<string, InputDetail> {
   const tree = polyglot.lineage(column, sql, "duckdb");
-  if (!tree.success || !tree.lineage) return found;
-  const walk = (node: Node, jsonPath: string | undefined, parent: Node | undefined) => {
+  return tree.success && tree.lineage ? treeInputs(tree.lineage) : new Map();
+}
+
+type InputDetail = { subtype: string; jsonPath?: string; filters: string[] };
+
+/** The leaves (table columns) of a lineage tree, keyed `table.column`, with what happened on the way to them. */
+function treeInputs(root: Node): Map<string, InputDetail> {
+  const found = new Map<string, InputDetail>();
+  const walk = (node: Node, jsonPath: string | undefined, computed: boolean, parent: Node | undefined) => {
     const path = jsonPath ?? jsonPathIn(node.expression);
+    const transformed = computed || !isColumnReference(node.expression);
     if (node.source_kind === "table" && node.downstream.length === 0) {
       const columnName = node.name.split(".").pop()!;
-      found.set(`${node.source_name}.${columnName}`, { jsonPath: path, filters: parent ? equalityFilters(parent.source) : [] });
+      found.set(`${node.source_name}.${columnName}`, { subtype: transformed ? "TRANSFORMATION" : "IDENTITY", jsonPath: path, filters: parent ? equalityFilters(parent.source) : [] });
       return;
     }
-    for (const child of node.downstream) walk(child, path, node);
+    for (const child of node.downstream) walk(child, path, transformed, node);
   };
-  walk(tree.lineage, undefined, undefined);
+  walk(root, undefined, false, undefined);
   return found;
+}
+
+/** A bare column, possibly renamed: the value passes through unchanged. */
+function isColumnReference(expression: Json): boolean {
+  if (!isObject(expression)) return false;
+  if (isObject(expression.column)) return true;
+  return isObject(expression.alias) && isObject(expression.alias.this) && isObject(expression.alias.this.column);
 }
 
 function isObject(value: Json): value is Record<string, Json> {
