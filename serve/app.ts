@@ -11,7 +11,7 @@ import { pipelineStatus, type PipelineStatus } from "./pipelineStatus.js";
 import { dashboardQueries, DASHBOARD_CHARTS, FILTER_OPTIONS, HISTORY_EXISTS, LAST_ACTION_RESULTS, relationColumns, relationStats, RUN_HISTORY, sampleRows, type ChartName, type DashboardFilters } from "./queries.js";
 import type { DashboardData } from "./pages/dashboard.js";
 import type { TablePageData } from "./pages/tablePage.js";
-import { WarehouseReader } from "./warehouseReader.js";
+import { WarehouseReader, type BoundQuery } from "./warehouseReader.js";
 
 /** Query parameters of the dashboard: an empty form field means "no filter". */
 const blank = (v: unknown) => (v === "" ? undefined : v);
@@ -48,17 +48,16 @@ export class ServeModel {
     this.reader = new WarehouseReader(home, graph.projectConfig.defaultDatabase || "pulse");
   }
 
-  /** Whether there is anything to chart: run history and the gold tables. */
-  async hasRuns(): Promise<boolean> {
-    if (!this.reader.exists()) return false;
-    const { rows } = await this.reader.read([HISTORY_EXISTS]);
-    const row = rows[0]![0]!;
-    return Number(row.history) > 0 && Number(row.gold) === 2;
-  }
-
-  async dashboard(query: z.infer<typeof DashboardQuery>): Promise<DashboardData> {
+  /** The dashboard's rows, or undefined while there is nothing to chart. */
+  async dashboard(query: z.infer<typeof DashboardQuery>): Promise<DashboardData | undefined> {
     const filters: DashboardFilters = { from: query.from ?? null, to: query.to ?? null, gym: query.gym ?? null, age: query.age ?? null };
-    const { rows, stale } = await this.reader.read([...FILTER_OPTIONS, ...dashboardQueries(filters)]);
+    const { value: rows, stale } = await this.reader.session(`dashboard:${JSON.stringify(filters)}`, async (q) => {
+      if (!(await hasRunsIn(q))) return undefined;
+      const all: Rows[] = [];
+      for (const bound of [...FILTER_OPTIONS, ...dashboardQueries(filters)]) all.push(await q(bound));
+      return all;
+    });
+    if (!rows) return undefined;
     const [gyms, ages, range, ...chartRows] = rows as [Rows, Rows, Rows, ...Rows[]];
     const names = Object.keys(DASHBOARD_CHARTS) as ChartName[];
     return {
@@ -75,10 +74,8 @@ export class ServeModel {
   }
 
   async pipeline(): Promise<PipelineStatus> {
-    const progress = readRunProgress(this.home);
-    if (!(await this.hasRuns().catch(() => false))) return pipelineStatus({ lastResults: [], runs: [], stale: false }, progress);
-    const { rows, stale } = await this.reader.read([LAST_ACTION_RESULTS, RUN_HISTORY]);
-    return pipelineStatus({ lastResults: rows[0]!, runs: rows[1]!, stale }, progress);
+    const { value, stale } = await this.reader.session("pipeline", historyIn);
+    return pipelineStatus({ ...value, stale }, readRunProgress(this.home));
   }
 
   entry(shortName: string): CatalogEntry | undefined {
@@ -86,25 +83,18 @@ export class ServeModel {
   }
 
   async table(entry: CatalogEntry): Promise<TablePageData> {
-    const status = await this.pipeline();
+    const { value, stale } = await this.reader.session(`table:${entry.name}`, async (q) => {
+      const history = await historyIn(q);
+      const columns = (await q(relationColumns(entry.target.schema ?? "", entry.target.name))).map((c) => ({ name: String(c.name), type: String(c.type) }));
+      if (columns.length === 0) return { history, columns, stats: undefined, sample: [] as Rows };
+      // The relation's name comes from the compiled graph (the entry), never from the request.
+      const relation = relationName(entry.target);
+      const [s] = await q(relationStats(relation, columns.some((c) => c.name === "_ingested_at")));
+      return { history, columns, stats: { rowCount: Number(s?.row_count ?? 0), newestLoad: (s?.newest_load as string | null) ?? null }, sample: await q(sampleRows(relation)) };
+    });
+    const status = pipelineStatus({ ...value.history, stale }, readRunProgress(this.home));
     const assertions = this.entries.filter((e) => e.kind === "assertion" && e.checks === entry.name).map((a) => ({ entry: a, status: status.actions[a.name] }));
-    let columns: { name: string; type: string }[] = [];
-    let stats: TablePageData["stats"];
-    let sample: Rows = [];
-    if (this.reader.exists()) {
-      const [described] = (await this.reader.read([relationColumns(entry.target.schema ?? "", entry.target.name)])).rows as [Rows];
-      columns = described.map((c) => ({ name: String(c.name), type: String(c.type) }));
-      if (columns.length > 0) {
-        // The relation's name comes from the compiled graph (the entry), never from the request.
-        const relation = relationName(entry.target);
-        const read = await this.reader.read([relationStats(relation, columns.some((c) => c.name === "_ingested_at")), sampleRows(relation)]).catch(() => undefined);
-        if (read) {
-          const [[s], rows] = read.rows as [Rows, Rows];
-          stats = { rowCount: Number(s?.row_count ?? 0), newestLoad: (s?.newest_load as string | null) ?? null };
-          sample = rows;
-        }
-      }
-    }
+    const { columns, stats, sample } = value;
     let sqlxSource: string | undefined;
     if (entry.fileName && !entry.fileName.endsWith(".js")) {
       try {
@@ -117,3 +107,16 @@ export class ServeModel {
   }
 }
 type Rows = Record<string, unknown>[];
+type Query = (q: BoundQuery) => Promise<Rows>;
+
+async function hasRunsIn(q: Query): Promise<boolean> {
+  const [row] = await q(HISTORY_EXISTS);
+  return Number(row?.history ?? 0) > 0 && Number(row?.gold ?? 0) === 2;
+}
+
+/** Each action's newest result and the run list; empty before the first run. */
+async function historyIn(q: Query): Promise<{ lastResults: Rows; runs: Rows }> {
+  const [row] = await q(HISTORY_EXISTS);
+  if (Number(row?.history ?? 0) === 0) return { lastResults: [], runs: [] };
+  return { lastResults: await q(LAST_ACTION_RESULTS), runs: await q(RUN_HISTORY) };
+}

@@ -12,7 +12,7 @@ import { tablePage } from "./pages/tablePage.js";
 /** How often the live pipeline view looks for news: well inside the 5 s the page may lag a run. */
 const LIVE_POLL_MS = 1000;
 
-type Reply = { status: number; type: string; body: string | Buffer };
+type Reply = { status: number; type: string; body: string | Buffer; cache?: string };
 const html = (body: string, status = 200): Reply => ({ status, type: "text/html; charset=utf-8", body });
 const errorPage = (status: number, message: string) => html(page({ title: String(status), body: `<h1>${status}</h1><p>${esc(message)}</p>` }), status);
 
@@ -24,8 +24,8 @@ export function requestHandler(model: ServeModel): http.RequestListener {
     if (p === "/") {
       const query = DashboardQuery.safeParse(params);
       if (!query.success) return errorPage(400, `bad query parameter: ${query.error.issues.map((i) => `${i.path.join(".") || "?"}: ${i.message}`).join("; ")}`);
-      if (!(await model.hasRuns())) return html(noRunsPage(model.home));
-      return html(dashboardPage(await model.dashboard(query.data)));
+      const data = await model.dashboard(query.data);
+      return html(data ? dashboardPage(data) : noRunsPage(model.home));
     }
     if (Object.keys(params).length > 0) return errorPage(400, `${p} takes no query parameters`);
     if (p === "/favicon.ico") return { status: 204, type: "image/x-icon", body: "" };
@@ -45,7 +45,8 @@ export function requestHandler(model: ServeModel): http.RequestListener {
     const asset = /^\/assets\/([^/]+)$/.exec(p);
     if (asset && Object.hasOwn(assets, asset[1]!)) {
       const { file, type } = assets[asset[1]!]!;
-      return { status: 200, type, body: await fs.promises.readFile(file) };
+      // Libraries and scripts change only with the package: the browser may keep them (pages are never cached).
+      return { status: 200, type, body: await fs.promises.readFile(file), cache: "max-age=3600" };
     }
     return errorPage(404, `no page at ${p}`);
   };
@@ -58,7 +59,7 @@ export function requestHandler(model: ServeModel): http.RequestListener {
     route(url, res).then(
       (reply) => {
         if (!reply) return;
-        res.writeHead(reply.status, { "content-type": reply.type, "cache-control": "no-store" });
+        res.writeHead(reply.status, { "content-type": reply.type, "cache-control": reply.cache ?? "no-store" });
         res.end(req.method === "HEAD" ? undefined : reply.body);
       },
       (error: unknown) => {

@@ -19,7 +19,7 @@ export type Rows = Record<string, unknown>[];
  * the lock, the answers of the last read of the same queries are served (marked stale) instead of waiting.
  */
 export class WarehouseReader {
-  private readonly cache = new Map<string, { version: string; rows: Rows[] }>();
+  private readonly cache = new Map<string, { version: string; value: unknown }>();
 
   constructor(
     private readonly home: string,
@@ -31,45 +31,46 @@ export class WarehouseReader {
     return fs.existsSync(homePaths(this.home).warehouse);
   }
 
-  /** Runs the queries in one read-only session; `stale` says the answer is from before a run that holds the lock. */
-  async read(queries: BoundQuery[]): Promise<{ rows: Rows[]; stale: boolean }> {
-    const key = JSON.stringify(queries);
+  /**
+   * Runs `fn` in one read-only session (one open of the file per page: opening it is most of a page's cost).
+   * `key` names what `fn` reads, for the cache; `stale` says the answer is from before a run that holds the lock.
+   */
+  async session<T>(key: string, fn: (query: (q: BoundQuery) => Promise<Rows>) => Promise<T>): Promise<{ value: T; stale: boolean }> {
     const version = this.version();
-    const cached = this.cache.get(key);
-    if (cached && cached.version === version) return { rows: cached.rows, stale: false };
+    const cached = this.cache.get(key) as { version: string; value: T } | undefined;
+    if (cached && cached.version === version) return { value: cached.value, stale: false };
     const paths = homePaths(this.home);
     let lock;
     try {
       lock = await acquireFileLock(paths.runLock, { command: "pulse serve", what: "the warehouse", timeoutSeconds: 0 });
     } catch (error) {
-      if (cached) return { rows: cached.rows, stale: true };
+      if (cached) return { value: cached.value, stale: true };
       // Nothing to show yet: wait for the run, as `pulse query` would.
       lock = await acquireFileLock(paths.runLock, { command: "pulse serve", what: "the warehouse", timeoutSeconds: 600 }).catch(() => {
         throw error;
       });
     }
     try {
-      const rows = await this.query(queries);
-      this.cache.set(key, { version: this.version(), rows });
+      const value = await this.withConnection(fn);
+      this.cache.set(key, { version: this.version(), value });
       if (this.cache.size > 200) this.cache.delete(this.cache.keys().next().value!);
-      return { rows, stale: false };
+      return { value, stale: false };
     } finally {
       lock.release();
     }
   }
 
-  private async query(queries: BoundQuery[]): Promise<Rows[]> {
+  private async withConnection<T>(fn: (query: (q: BoundQuery) => Promise<Rows>) => Promise<T>): Promise<T> {
+    if (!this.exists()) return fn(async () => []);
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
     try {
       await connection.run(`attach '${homePaths(this.home).warehouse.replace(/'/g, "''")}' as ${quoteIdentifier(this.database)} (read_only)`);
       await connection.run(`use ${quoteIdentifier(this.database)}`);
-      const results: Rows[] = [];
-      for (const query of queries) {
+      return await fn(async (query) => {
         const reader = await connection.runAndReadAll(query.sql, (query.params ?? []) as DuckDBValue[]);
-        results.push(reader.getRowObjects().map((row) => jsonFriendly(row) as Record<string, unknown>));
-      }
-      return results;
+        return reader.getRowObjects().map((row) => jsonFriendly(row) as Record<string, unknown>);
+      });
     } finally {
       connection.closeSync();
       instance.closeSync();

@@ -20,7 +20,7 @@
       node.setAttribute("class", node.getAttribute("class").replace(/status-[a-z-]+/, `status-${s.status.replace(" ", "-")}`));
       node.dataset.status = s.status;
       if (node.classList.contains("assertion")) {
-        text(node.querySelector(".line1"), s.status === "failed" && s.rows ? `failed · ${s.rows} rows` : s.status);
+        text(node.querySelector(".line1"), s.status === "failed" && s.rows ? `failed · ${s.rows} row${s.rows === 1 ? "" : "s"}` : s.status);
         text(node.querySelector("title"), [node.dataset.action, s.error ? `error: ${s.error}` : ""].filter(Boolean).join("\n"));
         continue;
       }

@@ -41,7 +41,10 @@ describe("pulse serve in headless Chromium", () => {
     home = tempDir("pulse-serve-");
     shots = path.join(home, "screenshots");
     fs.mkdirSync(shots);
-    expect(await runMainJob({ projectDir: PROJECT, home, users: 12, days: 2, seed: 7, log: () => undefined })).toBe(0);
+    const lines: string[] = [];
+    expect(await runMainJob({ projectDir: PROJECT, home, users: 12, days: 2, seed: 7, log: (line) => lines.push(line) })).toBe(0);
+    // npm start ends by saying how to look at what it built.
+    expect(lines.at(-1)).toContain(`npx pulse serve --home ${home}`);
     served = await startServe(home);
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -65,6 +68,7 @@ describe("pulse serve in headless Chromium", () => {
     await page.goto(`${served.url}/`, { waitUntil: "load" });
     const loadMs = Date.now() - started;
     await page.screenshot({ path: path.join(shots, "dashboard.png"), fullPage: true });
+    await page.screenshot({ path: path.join(shots, "dashboard-top.png") });
 
     expectSameRows(
       await domTable(page, "#table-bpmByBin"),
