@@ -39,8 +39,8 @@ export interface Served {
 }
 
 /** Starts `pulse serve` on a free port (--port 0) and waits for the line naming its address. */
-export async function startServe(home: string, extra: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", "--home", home, "--project", PROJECT, ...extra], { stdio: ["ignore", "pipe", "pipe"] });
+export async function startServe(home: string, project = PROJECT): Promise<Served> {
+  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", "--home", home, "--project", project], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`pulse serve did not start:\n${output}`)), 120_000);
