@@ -217,6 +217,10 @@ describe("pulse serve: bad input", () => {
       expect(clash.status).toBe(2);
       expect(clash.stderr).toContain(`port ${served.port}`);
       expect(clash.stderr).not.toMatch(/\n\s+at /);
+      // Only the dev environment exists today.
+      const env = pulse(["serve", "--env", "prod"], { home });
+      expect(env.status).toBe(2);
+      expect(env.stderr).toContain("--env: only the dev environment exists");
     } finally {
       await served.stop();
     }
