@@ -8,7 +8,7 @@ import { formatLandingSummary } from "../ingest/landing/landingReport.js";
 import { DEFAULT_START, startOfDay } from "../produce/synthetic/config.js";
 import { syntheticToLanding } from "../produce/synthetic/toLanding.js";
 import type { WarehouseAdapter } from "../runner/adapters/adapter.js";
-import { failureDetails, summaryLine } from "../runner/execute/report.js";
+import { failureDetails, modeNotes, summaryLine } from "../runner/execute/report.js";
 import { runFailed } from "../runner/execute/results.js";
 import { runProject } from "../runner/runProject.js";
 
@@ -74,7 +74,7 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
     },
   });
   log(`    ${summaryLine(summary)}`);
-  for (const line of failureDetails(summary.results)) log(`    ${line}`);
+  for (const line of [...modeNotes(summary.results), ...failureDetails(summary.results)]) log(`    ${line}`);
 
   log("4/4 gold summaries");
   log(summaries);
