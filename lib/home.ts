@@ -45,6 +45,8 @@ export function homePaths(home: string) {
     runLock: path.join(home, "run.lock"),
     /** Where the process holding the run lock answers `pulse query` (runner/readServer.ts). */
     querySocket: path.join(home, "query.sock"),
+    /** The actions of the run in progress (or the last one), for watchers such as `pulse serve`. */
+    runProgress: path.join(home, "run-progress.json"),
     lake: path.join(home, "lake"),
     bronze: path.join(home, "lake", "bronze"),
     lakeTmp: path.join(home, "lake", "_tmp"),

@@ -12,6 +12,7 @@ import { recordRun } from "./history/runHistory.js";
 import { readTableSemantics, recordTableSemantics } from "./history/tableSemantics.js";
 import { recordTableRows, shrunkRefusals, takeRecordedRows, type Shrunk } from "./history/tableRows.js";
 import { redactCommandLine } from "./history/redactCommand.js";
+import { RunProgressWriter } from "./history/runProgress.js";
 import { openLocalWarehouse, type LocalWarehouse } from "./localWarehouse.js";
 import { serveReads } from "./readServer.js";
 import { acquireFileLock } from "../lib/fileLock.js";
@@ -122,14 +123,21 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
         onWait: request.onLockWait,
       });
   const startedAt = new Date();
+  const progress = request.dryRun ? undefined : new RunProgressWriter(request.home, command);
   try {
     const adapter = await openLocalWarehouse({ home: request.home, graph, readOnly: request.dryRun, connections: request.concurrency });
     const readers = request.dryRun ? undefined : await serveReads(adapter, homePaths(request.home).querySocket);
     try {
+      const onProgress: RunRequest["onProgress"] = progress
+        ? (event) => {
+            progress.onProgress(event);
+            request.onProgress?.(event);
+          }
+        : request.onProgress;
       const shrunk = request.dryRun ? new Map<string, Shrunk>() : await takeRecordedRows(adapter, graph);
       const refuse = shrunkRefusals(graph, selected, shrunk, request.fullRefresh, (target) => repairCommand(target, request));
       const builtSemantics = await readTableSemantics(adapter);
-      const summary = await executeRun(graph, selected, adapter, request, startedAt, { builtSemantics, refuse, translation: adapter.translation });
+      const summary = await executeRun(graph, selected, adapter, { ...request, onProgress }, startedAt, { builtSemantics, refuse, translation: adapter.translation });
       if (!request.dryRun) {
         await recordRun(adapter, summary, { command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
         // A shrunk table keeps its old count until a successful full build replaces it.
@@ -144,6 +152,7 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
       await adapter.close();
     }
   } finally {
+    progress?.finish();
     lock?.release();
   }
 }
