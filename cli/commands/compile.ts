@@ -1,7 +1,7 @@
 import { Option } from "@commander-js/extra-typings";
 import { compileProject } from "../../runner/compile/compile.js";
 import { targetName } from "../../runner/compile/graph.js";
-import { projectDirOf, projectOption } from "../commonOptions.js";
+import { homeOption, projectDirOf, projectOption } from "../commonOptions.js";
 import { varsFlag } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
 import { UserError } from "../../lib/errors.js";
@@ -21,6 +21,8 @@ export const define: DefineCommand = (command, exit) =>
       ).choices(["bigquery"] as const),
     )
     .addOption(projectOption())
+    // Accepted as by every command, though this one keeps no state.
+    .addOption(homeOption())
     .action(async (flags, self) => {
       const projectDir = projectDirOf(flags);
       if (flags.check) {

@@ -4,7 +4,7 @@ import { compileFor } from "../../runner/runProject.js";
 import { catalog } from "../../serve/catalog.js";
 import { columnLineage } from "../../serve/lineage/columnLineage.js";
 import { openLineageEvents } from "../../serve/lineage/openLineage.js";
-import { projectDirOf, projectOption } from "../commonOptions.js";
+import { homeOption, projectDirOf, projectOption } from "../commonOptions.js";
 import type { DefineCommand } from "../program.js";
 
 export const define: DefineCommand = (command, exit) =>
@@ -15,6 +15,8 @@ export const define: DefineCommand = (command, exit) =>
     )
     .addOption(new Option("--format <format>", "output format").choices(["openlineage", "json"] as const).default("json" as const))
     .addOption(projectOption())
+    // Accepted as by every command, though this one keeps no state.
+    .addOption(homeOption())
     .action((flags) => {
       const lineage = columnLineage(catalog(compileFor("duckdb", projectDirOf(flags), {})));
       if (flags.format === "json") {

@@ -1,7 +1,7 @@
 import { UserError } from "../../lib/errors.js";
 import { compileFor } from "../../runner/runProject.js";
 import { runUnitTests } from "../../runner/unitTest/runUnitTests.js";
-import { projectDirOf, projectOption } from "../commonOptions.js";
+import { homeOption, projectDirOf, projectOption } from "../commonOptions.js";
 import { nonEmptyList, varsFlag } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
 
@@ -14,6 +14,8 @@ export const define: DefineCommand = (command, exit) =>
     .option("--vars <k=v,...>", "project variables, as dataform test --vars", varsFlag)
     .option("--json", "print the results as JSON", false)
     .addOption(projectOption())
+    // Accepted as by every command, though this one keeps no state.
+    .addOption(homeOption())
     .action(async (flags) => {
       const graph = compileFor("duckdb", projectDirOf(flags), flags.vars ?? {});
       const wanted = flags.actions ?? [];

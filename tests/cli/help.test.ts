@@ -36,7 +36,8 @@ describe("pulse --help", () => {
     const commands = await declaredFlags();
     expect([...commands.keys()]).toContain("ingest status");
     for (const [name, flags] of commands) {
-      expect(flags.length, name).toBeGreaterThan(0);
+      // Only a group of nested commands (`docs`) declares no flags of its own.
+      if (![...commands.keys()].some((other) => other.startsWith(`${name} `))) expect(flags.length, name).toBeGreaterThan(0);
       const result = await pulse([...name.split(" "), "--help"]);
       expect(result.code, `${name}: ${result.stderr}`).toBe(0);
       expect(result.stdout).toContain(`Usage: pulse ${name} `);
