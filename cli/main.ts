@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main(arg
   ingest: { summary: "load landing files, or run the Kafka / Pub/Sub ingestion service", load: () => import("./commands/ingest.js") },
   produce: { summary: "simulate devices or replay a data set into landing, Kafka or Pub/Sub", load: () => import("./commands/produce.js") },
   stream: { summary: "ingest continuously and run the graph incrementally", load: () => import("./commands/stream.js") },
+  bigquery: { summary: "bigquery init: create the datasets and bronze tables on BigQuery", load: () => import("./commands/bigquery.js") },
   demo: { summary: "the main job: synthetic data → bronze → silver → gold, then print the gold summaries", load: () => import("./commands/demo.js") },
 };
 

@@ -53,6 +53,7 @@ export interface CompiledDeclaration {
   target: Target;
   canonicalTarget?: Target;
   fileName?: string;
+  actionDescriptor?: { description?: string; columns?: ColumnDescriptor[] };
 }
 
 export interface CompiledTest {
