@@ -41,7 +41,7 @@ export async function copyBronze(home: string, bigquery: BigQuery, dataset: stri
  * (docs/bigquery.md), and insertAll takes the same JSON values.
  */
 async function load(bigquery: BigQuery, dataset: string, table: BronzeTableName, rows: Record<string, unknown>[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += 20_000) {
-    await bigquery.dataset(dataset).table(table).insert(rows.slice(start, start + 20_000), { raw: false, skipInvalidRows: false, ignoreUnknownValues: false });
+  for (let start = 0; start < rows.length; start += 5_000) {
+    await bigquery.dataset(dataset).table(table).insert(rows.slice(start, start + 5_000), { raw: false, skipInvalidRows: false, ignoreUnknownValues: false });
   }
 }
