@@ -26,7 +26,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { Kafka, Partitioners, logLevel } from "kafkajs";
 import { z } from "zod";
 import { PACKAGE_ROOT } from "../lib/home.js";
-import { bronzeFilesAsRead } from "../lake/kafkaMessageId.js";
+import { bronzeFilesAsRead } from "../lake/lakeReader.js";
 import { ensureTopicsReady } from "../lib/kafkaTopics.js";
 import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST } from "../services/services.js";
 import { isPortOpen } from "../services/process.js";

@@ -21,10 +21,3 @@ export function kafkaMessageIdSql(): string {
   return `coalesce(CAST(message_id AS VARCHAR), topic || '/' || "partition" || '/' || "offset")`;
 }
 
-/**
- * A `read_parquet` over one bronze table's lake files, as readers see the table: for kafka_multiplex, with
- * message_id derived where the files leave it NULL; other tables as they are.
- */
-export function bronzeFilesAsRead(table: string, parquetSource: string): string {
-  return table === "kafka_multiplex" ? `(SELECT * REPLACE (${kafkaMessageIdSql()} AS message_id) FROM ${parquetSource})` : parquetSource;
-}
