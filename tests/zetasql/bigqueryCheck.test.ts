@@ -20,7 +20,7 @@ it("every statement pulse and the official CLI send to BigQuery for this project
   for (const form of ["pulse full refresh", "pulse incremental", "dataform CLI first run", "dataform CLI incremental run"]) {
     expect(result.stdout).toMatch(new RegExp(`${form} [1-9]\\d*`));
   }
-}, 300_000);
+}, 600_000);
 
 it("a DuckDB-only function fails the check with its file, line and column, and its dependents are not analysed", async () => {
   const project = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-zetasql-"));
@@ -40,7 +40,7 @@ it("a DuckDB-only function fails the check with its file, line and column, and i
   } finally {
     fs.rmSync(project, { recursive: true, force: true });
   }
-}, 300_000);
+}, 600_000);
 
 it("rejects an unknown --check value", async () => {
   const result = await pulse(["compile", "--check", "snowflake"]);
