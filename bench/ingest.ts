@@ -5,11 +5,15 @@
  *   arriving at once, which is also the 10× burst: ten seconds of ten times the 10,000/s fleet), drained `--runs`
  *   times by `pulse ingest --source kafka` in its own process (fresh group and PULSE_HOME each run).
  *   Prints events/s from the first to the last lake file, the lag at the start, the ingest's peak RSS
- *   (VmHWM) and whether bronze holds every offset exactly once.
+ *   (VmHWM) and whether bronze holds every offset exactly once. Before each run a bare kafkajs consumer
+ *   (same fetch sizes and partition concurrency, no work per message) drains the same backlog, and the
+ *   medians' ratio pulse / bare is printed. `--profile DIR` CPU-profiles the first pulse run (node
+ *   --cpu-prof, every thread) and prints where each thread's time goes.
  * - Pub/Sub: `--pubsub-messages` (default 60,000) published at `--pubsub-rate` (default 9,000/s, about what
  *   the emulator streams) while `pulse ingest --source pubsub` runs; prints messages/s into bronze.
  *
  *   npm run build && npx tsx bench/ingest.ts [--runs 3] [--kafka-messages 1000000] [--pubsub-messages 60000] [--pubsub-rate 9000]
+ *                                            [--kafka-only] [--profile DIR]
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -22,12 +26,13 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { Kafka, Partitioners, logLevel } from "kafkajs";
 import { z } from "zod";
 import { PACKAGE_ROOT } from "../lib/home.js";
-import { bronzeFilesAsRead } from "../lake/kafkaMessageId.js";
+import { bronzeFilesAsRead } from "../lake/lakeReader.js";
 import { ensureTopicsReady } from "../lib/kafkaTopics.js";
 import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST } from "../services/services.js";
 import { isPortOpen } from "../services/process.js";
 import { produceToPubsub } from "../produce/toPubsub.js";
 import type { ProducerRecord } from "../produce/producerRecord.js";
+import { summarizeCpuProfile } from "./cpuProfile.js";
 
 /** The built CLI, as operators run it (`npx pulse`): the RSS figure is the product's, not tsx's. */
 const CLI = path.join(PACKAGE_ROOT, "dist", "cli", "main.js");
@@ -45,7 +50,14 @@ interface RunResult {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { runs: { type: "string" }, "kafka-messages": { type: "string" }, "pubsub-messages": { type: "string" }, "pubsub-rate": { type: "string" } },
+    options: {
+      runs: { type: "string" },
+      "kafka-messages": { type: "string" },
+      "pubsub-messages": { type: "string" },
+      "pubsub-rate": { type: "string" },
+      "kafka-only": { type: "boolean" },
+      profile: { type: "string" },
+    },
     strict: true,
   });
   const flags = z
@@ -54,6 +66,8 @@ async function main(): Promise<void> {
       "kafka-messages": z.coerce.number().int().positive().default(1_000_000),
       "pubsub-messages": z.coerce.number().int().positive().default(60_000),
       "pubsub-rate": z.coerce.number().int().positive().default(9_000),
+      "kafka-only": z.boolean().default(false),
+      profile: z.string().min(1).optional(),
     })
     .parse(values);
   const [kafkaUp, pubsubUp] = await Promise.all([isPortOpen(Number(KAFKA_BROKERS.split(":")[1])), isPortOpen(Number(PUBSUB_EMULATOR_HOST.split(":")[1]))]);
@@ -66,11 +80,18 @@ async function main(): Promise<void> {
   console.log(`kafka: ${total.toLocaleString("en-US")} heart-rate events on ${prefix}bpm (3 partitions) in ${fillSeconds.toFixed(1)} s`);
 
   const kafkaRuns: RunResult[] = [];
+  const bareRates: number[] = [];
   for (let run = 1; run <= flags.runs; run++) {
+    const bare = await bareDrain(`${prefix}bpm`, total, `${prefix}bare${run}`);
+    bareRates.push(bare);
+    console.log(`bare kafkajs run ${run}: ${bare.toLocaleString("en-US")} events/s`);
+    const profileArgs = run === 1 && flags.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(flags.profile)}`] : [];
     const result = await timedIngest(
       ["--source", "kafka", "--brokers", KAFKA_BROKERS, "--topic-prefix", prefix, "--topics", "bpm", "--group", `${prefix}g${run}`],
       total,
       async () => undefined,
+      undefined,
+      profileArgs,
     );
     kafkaRuns.push(result);
     console.log(
@@ -79,9 +100,14 @@ async function main(): Promise<void> {
     );
   }
 
+  const kafkaMedian = median(kafkaRuns.map(rate));
+  const bareMedian = median(bareRates);
+  const rssMedian = median(kafkaRuns.map((r) => r.peakRssMb));
+  if (flags.profile) await printProfiles(path.resolve(flags.profile));
+
   const pubsubRuns: RunResult[] = [];
   process.env.PUBSUB_EMULATOR_HOST = PUBSUB_EMULATOR_HOST;
-  for (let run = 1; run <= flags.runs; run++) {
+  for (let run = 1; run <= (flags["kafka-only"] ? 0 : flags.runs); run++) {
     const p = `${prefix}ps${run}-`;
     const n = flags["pubsub-messages"];
     const result = await timedIngest(
@@ -94,12 +120,11 @@ async function main(): Promise<void> {
     console.log(`pubsub run ${run}: ${rate(result).toLocaleString("en-US")} msgs/s, peak RSS ${result.peakRssMb} MB, ${result.distinct === n ? "every message id present" : `MISSING: ${result.distinct}/${n}`}, exit ${result.exitCode}`);
   }
 
-  const kafkaMedian = median(kafkaRuns.map(rate));
   const pubsubMedian = median(pubsubRuns.map(rate));
-  const rssMedian = median(kafkaRuns.map((r) => r.peakRssMb));
   console.log("");
   console.log(`kafka → bronze:  median ${kafkaMedian.toLocaleString("en-US")} events/s (target ${KAFKA_TARGET.toLocaleString("en-US")}: ${(kafkaMedian / KAFKA_TARGET).toFixed(2)}×)`);
-  console.log(`pubsub → bronze: median ${pubsubMedian.toLocaleString("en-US")} msgs/s at ${flags["pubsub-rate"].toLocaleString("en-US")}/s offered (target ${PUBSUB_TARGET.toLocaleString("en-US")}: ${(pubsubMedian / PUBSUB_TARGET).toFixed(2)}×)`);
+  console.log(`bare kafkajs:    median ${bareMedian.toLocaleString("en-US")} events/s; pulse / bare = ${(kafkaMedian / bareMedian).toFixed(2)}× (medians of ${flags.runs} runs each)`);
+  if (!flags["kafka-only"]) console.log(`pubsub → bronze: median ${pubsubMedian.toLocaleString("en-US")} msgs/s at ${flags["pubsub-rate"].toLocaleString("en-US")}/s offered (target ${PUBSUB_TARGET.toLocaleString("en-US")}: ${(pubsubMedian / PUBSUB_TARGET).toFixed(2)}×)`);
   console.log(`burst (${total.toLocaleString("en-US")} backlog): median peak RSS ${rssMedian} MB (limit ${RSS_LIMIT_MB} MB), loss: ${kafkaRuns.every((r) => r.rows === total && r.distinct === total) ? "none" : "YES"}`);
 }
 
@@ -126,6 +151,49 @@ async function fillKafka(topic: string, total: number): Promise<number> {
   return (Date.now() - started) / 1000;
 }
 
+/**
+ * Drains the backlog with a bare kafkajs consumer in a fresh group: the same fetch sizes, wait and partition
+ * concurrency as the ingest, and nothing done per message. Timed like the ingest: from the end of the first
+ * batch to the last, counting the messages in between.
+ */
+async function bareDrain(topic: string, total: number, groupId: string): Promise<number> {
+  const kafka = new Kafka({ clientId: "pulse-bench-bare", brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let seen = 0;
+  let firstAt = 0;
+  let firstBatch = 0;
+  const endedAt = await new Promise<number>((resolve, reject) => {
+    consumer
+      .run({
+        partitionsConsumedConcurrently: 3,
+        eachBatch: async ({ batch }) => {
+          seen += batch.messages.length;
+          if (firstAt === 0) {
+            firstAt = performance.now();
+            firstBatch = batch.messages.length;
+          }
+          if (seen >= total) resolve(performance.now());
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  return Math.round(((seen - firstBatch) * 1000) / Math.max(endedAt - firstAt, 1));
+}
+
+/** Prints each thread's profile summary: the worker thread is the ingest, the main thread only relays. */
+async function printProfiles(dir: string): Promise<void> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile")).sort();
+  for (const file of files) {
+    const shares = await summarizeCpuProfile(path.join(dir, file));
+    const total = shares.reduce((a, s) => a + s.ms, 0);
+    console.log(`\nprofile ${file} (${total.toLocaleString("en-US")} ms sampled):`);
+    for (const s of shares) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)}%  ${s.ms.toLocaleString("en-US").padStart(7)} ms  ${s.category}`);
+  }
+}
+
 async function* heartRates(n: number): AsyncGenerator<ProducerRecord> {
   for (let k = 0; k < n; k++) {
     const device = 200_000 + (k % 30);
@@ -138,9 +206,9 @@ async function* heartRates(n: number): AsyncGenerator<ProducerRecord> {
  * Runs `pulse ingest` in its own process until bronze holds `expected` distinct messages, then SIGTERMs
  * it. The rate is measured from the first lake file to the one that completed the set.
  */
-async function timedIngest(args: string[], expected: number, feed: () => Promise<void>, readyMarker?: string): Promise<RunResult> {
+async function timedIngest(args: string[], expected: number, feed: () => Promise<void>, readyMarker?: string, nodeArgs: string[] = []): Promise<RunResult> {
   const home = await mkdtemp(path.join(os.tmpdir(), "pulse-bench-ingest-"));
-  const child = spawn(process.execPath, [CLI, "ingest", ...args, "--home", home, "--progress-interval", "2"], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, "ingest", ...args, "--home", home, "--progress-interval", "2"], {
     cwd: PACKAGE_ROOT,
     env: { ...process.env, PUBSUB_EMULATOR_HOST },
     stdio: ["ignore", "ignore", "pipe"],

@@ -11,6 +11,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main(arg
   produce: { summary: "simulate devices or replay a data set into landing, Kafka or Pub/Sub", load: () => import("./commands/produce.js") },
   stream: { summary: "ingest continuously and run the graph incrementally", load: () => import("./commands/stream.js") },
   bigquery: { summary: "bigquery init: create the datasets and bronze tables on BigQuery", load: () => import("./commands/bigquery.js") },
+  serve: { summary: "web app on 127.0.0.1: dashboards, the live DAG, data docs, column lineage", load: () => import("./commands/serve.js") },
+  lineage: { summary: "column lineage of the compiled graph (--format openlineage)", load: () => import("./commands/lineage.js") },
+  docs: { summary: "docs build --out DIR: data docs and the DAG as a static site", load: () => import("./commands/docs.js") },
   demo: { summary: "the main job: synthetic data → bronze → silver → gold, then print the gold summaries", load: () => import("./commands/demo.js") },
 };
 

@@ -12,6 +12,16 @@ export interface StreamPosition {
   lag?: number;
 }
 
+/** Kafka: a partition found recreated under the ingest (ingest/sources/kafka/recreatedPartition.ts). */
+export interface RecreatedPartition {
+  /** The incarnation its messages are ingested as from now on. */
+  incarnation: number;
+  detectedAt: string;
+  /** The previous incarnation's highest offset in the lake (its messages keep their ids). */
+  previousHigh: number | undefined;
+  reason: string;
+}
+
 /**
  * What `pulse ingest status` shows when the broker cannot be asked: written by the ingest process after
  * every flush (atomically, so a reader never sees half a file).
@@ -29,6 +39,8 @@ export interface StreamState {
   positions: Record<string, StreamPosition>;
   /** Extra source-specific facts (topics ingested, subscriptions). */
   streams: string[];
+  /** Kafka: partitions this process found recreated, by `<topic>/<partition>`. */
+  recreated?: Record<string, RecreatedPartition>;
   stoppedAt?: string;
 }
 

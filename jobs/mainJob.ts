@@ -8,7 +8,7 @@ import { formatLandingSummary } from "../ingest/landing/landingReport.js";
 import { DEFAULT_START, startOfDay } from "../produce/synthetic/config.js";
 import { syntheticToLanding } from "../produce/synthetic/toLanding.js";
 import type { WarehouseAdapter } from "../runner/adapters/adapter.js";
-import { failureDetails, summaryLine } from "../runner/execute/report.js";
+import { failureDetails, modeNotes, summaryLine } from "../runner/execute/report.js";
 import { runFailed } from "../runner/execute/results.js";
 import { runProject } from "../runner/runProject.js";
 
@@ -74,7 +74,7 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
     },
   });
   log(`    ${summaryLine(summary)}`);
-  for (const line of failureDetails(summary.results)) log(`    ${line}`);
+  for (const line of [...modeNotes(summary.results), ...failureDetails(summary.results)]) log(`    ${line}`);
 
   log("4/4 gold summaries");
   log(summaries);
@@ -84,6 +84,8 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
   log(`  npx pulse query --format csv "select * from gold.gym_summary"`);
   log(`  npx pulse query "select * from pulse_meta.action_results order by seconds desc limit 5"`);
   log(`Run 'npm start' again to land the next ${options.days} day(s) and run incrementally; delete ${paths.home} to reset.`);
+  log("See the dashboards, the pipeline and the data docs in a browser:");
+  log(`  npx pulse serve${path.resolve(options.home) === path.resolve(options.projectDir, ".pulse") ? "" : ` --home ${paths.home}`}   # then open http://127.0.0.1:8080/`);
   return runFailed(summary) ? 1 : 0;
 }
 

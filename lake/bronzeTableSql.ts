@@ -1,5 +1,4 @@
-/** SQL shapes of the bronze tables: an empty typed SELECT (for `_empty.parquet`) and a staging temp table. */
-import type { DuckDBConnection } from "../lib/duckdb.js";
+/** SQL shapes of the bronze tables: an empty typed SELECT (for `_empty.parquet`) and a staging table's columns. */
 import { bronzeColumns, type BronzeTableName } from "./bronzeTables.js";
 import { sqlIdentifier } from "./sqlText.js";
 
@@ -9,10 +8,10 @@ export function emptyBronzeSelect(table: BronzeTableName): string {
   return `SELECT ${columns.join(", ")} LIMIT 0`;
 }
 
-/** Creates (or replaces) a temp table shaped like `table`'s data + `_source`/`_source_line` columns. */
-export async function createStagingTable(connection: DuckDBConnection, name: string, table: BronzeTableName): Promise<void> {
-  const columns = bronzeColumns(table)
+/** Column DDL of a staging table for `table`: its data columns plus `_source`/`_source_line` (the writer adds the rest). */
+export function stagingColumnsSql(table: BronzeTableName): string {
+  return bronzeColumns(table)
     .filter((c) => c.name !== "_ingested_at" && c.name !== "_batch")
-    .map((c) => `${sqlIdentifier(c.name)} ${c.duckdbType}`);
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdentifier(name)} (${columns.join(", ")})`);
+    .map((c) => `${sqlIdentifier(c.name)} ${c.duckdbType}`)
+    .join(", ");
 }

@@ -1,7 +1,7 @@
-import path from "node:path";
-import { BRONZE_TABLE_NAMES, bronzeColumns, type BronzeTableName } from "./bronzeTables.js";
+import { BRONZE_TABLE_NAMES, bronzeColumns } from "./bronzeTables.js";
 import { COMMIT_MICROS_DIGITS } from "./commitClock.js";
 import { kafkaMessageIdSql } from "./kafkaMessageId.js";
+import { bronzeGlob } from "./lakeReader.js";
 import { sqlIdentifier, sqlString } from "./sqlText.js";
 
 export interface BronzeViewOptions {
@@ -18,11 +18,6 @@ export interface BronzeViewOptions {
 
 /** A file's commit time, from its name (commitClock.ts); NULL for files outside the commit order. */
 const COMMIT_MICROS = `TRY_CAST(substr(parse_filename(filename), 1, ${COMMIT_MICROS_DIGITS}) AS BIGINT)`;
-
-/** The glob that matches every committed batch of `table` (never the `_tmp/` files). */
-export function bronzeGlob(lakeDir: string, table: BronzeTableName): string {
-  return path.join(lakeDir, "bronze", table, "*.parquet");
-}
 
 /**
  * SQL statements (run in order, in the warehouse) that create schema `bronze` and one view per bronze table over

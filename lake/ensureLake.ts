@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "../lib/duckdb.js";
-import { homePaths } from "../lib/home.js";
+import { homePaths, makePrivateDir } from "../lib/home.js";
 import { BRONZE_TABLE_NAMES, type BronzeTableName } from "./bronzeTables.js";
 import { commitFile } from "./durableFile.js";
 import { emptyBronzeSelect } from "./bronzeTableSql.js";
@@ -19,6 +19,7 @@ export const EMPTY_BATCH_FILE = "_empty.parquet";
  */
 export async function ensureLake(home: string, connection?: DuckDBConnection): Promise<void> {
   const paths = homePaths(home);
+  await makePrivateDir(home);
   await mkdir(paths.lakeTmp, { recursive: true });
   await mkdir(paths.ingestState, { recursive: true });
   const missing: BronzeTableName[] = [];

@@ -12,7 +12,7 @@ import { BatchClock, batchId as makeBatchId } from "./batchClock.js";
 import { BRONZE_DATA_COLUMNS, bronzeColumns, type BronzeColumn, type BronzeTableName } from "./bronzeTables.js";
 import { commitBatchFile } from "./commitClock.js";
 import { fsyncFile } from "./durableFile.js";
-import { createStagingTable } from "./bronzeTableSql.js";
+import { stagingColumnsSql } from "./bronzeTableSql.js";
 import { ensureLake } from "./ensureLake.js";
 import { lakeTmpName, removeOrphanedTmp } from "./lakeTmp.js";
 import { sqlIdentifier, sqlString, sqlTimestampMicros } from "./sqlText.js";
@@ -59,12 +59,12 @@ export interface BatchOptions {
  * (or per stream) is enough, and its calls must not overlap (await each one).
  */
 export class LakeWriter {
-  private readonly stagingReady = new Set<BronzeTableName>();
+  /** Temp tables created by `stageAppended`, which keeps them and only empties them between batches. */
+  private readonly stagingReady = new Set<string>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
-    /** The writer's DuckDB connection: stage temp tables here, then pass a query over them to `writeQuery`. */
-    readonly connection: DuckDBConnection,
+    private readonly connection: DuckDBConnection,
     private readonly paths: HomePaths,
     private readonly spillDir: string,
     private readonly clock: BatchClock,
@@ -125,10 +125,6 @@ export class LakeWriter {
    */
   async writeRows(table: BronzeTableName, rows: readonly BronzeRow[], options: BatchOptions = {}): Promise<WrittenBatch> {
     const staging = `_staging_${table}`;
-    if (!this.stagingReady.has(table)) {
-      await createStagingTable(this.connection, staging, table);
-      this.stagingReady.add(table);
-    }
     const columns = [...BRONZE_DATA_COLUMNS[table], ...bronzeColumns(table).filter((c) => c.name === "_source" || c.name === "_source_line")];
     const first = rows[0];
     if (first !== undefined) {
@@ -136,18 +132,47 @@ export class LakeWriter {
       const unknown = Object.keys(first).filter((key) => !known.has(key));
       if (unknown.length > 0) throw new Error(`writeRows(${table}): unknown column(s) ${unknown.join(", ")}`);
     }
-    await this.connection.run(`DELETE FROM ${sqlIdentifier(staging)}`);
-    const appender = await this.connection.createAppender(staging);
-    try {
+    await this.stageAppended(staging, stagingColumnsSql(table), (appender) => {
       rows.forEach((row, index) => {
         for (const c of columns) appendValue(appender, c, row[c.name], table, index);
         appender.endRow();
       });
+    });
+    return this.writeQuery(table, `SELECT * FROM ${sqlIdentifier(staging)}`, options);
+  }
+
+  /**
+   * The staging API: temp tables on this writer's own connection, filled here and then committed by a `writeQuery`
+   * over them. `stageAppended` fills temp table `name` (columns as DDL, created on first use, emptied on each later
+   * call) through a DuckDB appender: the fast way in for rows held in JS.
+   */
+  async stageAppended(name: string, columnsDdl: string, append: (appender: DuckDBAppender) => void): Promise<void> {
+    if (!this.stagingReady.has(name)) {
+      await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdentifier(name)} (${columnsDdl})`);
+      this.stagingReady.add(name);
+    } else await this.connection.run(`DELETE FROM ${sqlIdentifier(name)}`);
+    const appender = await this.connection.createAppender(name);
+    try {
+      append(appender);
       appender.flushSync();
     } finally {
       appender.closeSync();
     }
-    return this.writeQuery(table, `SELECT * FROM ${sqlIdentifier(staging)}`, options);
+  }
+
+  /** Stores the rows of `selectSql` as temp table `name` (replacing it); `dropStaged` frees it. */
+  async stageQuery(name: string, selectSql: string): Promise<void> {
+    await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdentifier(name)} AS ${selectSql}`);
+  }
+
+  async dropStaged(name: string): Promise<void> {
+    this.stagingReady.delete(name);
+    await this.connection.run(`DROP TABLE IF EXISTS ${sqlIdentifier(name)}`);
+  }
+
+  /** A read on this writer's connection: its staged tables, input files, a batch file before it commits. */
+  async readRows(sql: string): Promise<Record<string, unknown>[]> {
+    return (await this.connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,7 @@ import type * as DuckDB from "@duckdb/node-api";
  */
 const duckdb = createRequire(import.meta.url)("@duckdb/node-api") as typeof DuckDB;
 
-export const { DuckDBInstance, DuckDBConnection, DuckDBDataChunk, BIGINT, INTEGER, VARCHAR, dateValue, timestampValue } = duckdb;
+export const { DuckDBInstance, DuckDBConnection, DuckDBDataChunk, BIGINT, INTEGER, VARCHAR, StatementType, dateValue, timestampValue } = duckdb;
 export type DuckDBInstance = DuckDB.DuckDBInstance;
 export type DuckDBConnection = DuckDB.DuckDBConnection;
 export type DuckDBDataChunk = DuckDB.DuckDBDataChunk;

@@ -1,4 +1,6 @@
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { isMainThread } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 
 /** The repository root: where package.json and the bundled Dataform project live. */
@@ -17,7 +19,24 @@ function packageRoot(): string {
 export function resolveHome(flag: string | undefined, projectDir: string): string {
   // An empty PULSE_HOME counts as unset rather than meaning the current directory.
   const chosen = flag ?? (process.env.PULSE_HOME || undefined) ?? path.join(projectDir, ".pulse");
+  usePrivateFiles();
   return path.resolve(chosen);
+}
+
+/**
+ * PULSE_HOME holds personal data (names, addresses, dates of birth) and command lines: what pulse creates there is
+ * for its owner only. A process that works on a home sets umask 077, so every file and folder it creates, those
+ * DuckDB creates included (the warehouse, its WAL, lake files), is 0600 / 0700, whatever the caller's umask.
+ * Worker threads cannot set it, and need not: the umask is the process's.
+ */
+export function usePrivateFiles(): void {
+  if (isMainThread) process.umask(0o077);
+}
+
+/** Creates `folder` (and missing parents) private to its owner; an existing folder is left as it is. */
+export async function makePrivateDir(folder: string): Promise<void> {
+  usePrivateFiles();
+  await mkdir(folder, { recursive: true, mode: 0o700 });
 }
 
 /** Fixed locations inside PULSE_HOME; every module asks here instead of joining paths itself. */
@@ -26,6 +45,10 @@ export function homePaths(home: string) {
     home,
     warehouse: path.join(home, "warehouse.duckdb"),
     runLock: path.join(home, "run.lock"),
+    /** Where the process holding the run lock answers `pulse query` (runner/readServer.ts). */
+    querySocket: path.join(home, "query.sock"),
+    /** The actions of the run in progress (or the last one), for watchers such as `pulse serve`. */
+    runProgress: path.join(home, "run-progress.json"),
     lake: path.join(home, "lake"),
     bronze: path.join(home, "lake", "bronze"),
     lakeTmp: path.join(home, "lake", "_tmp"),

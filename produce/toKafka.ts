@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, logLevel, type Message, type LogEntry } from "kafkajs";
 import { ensureTopicsReady } from "../lib/kafkaTopics.js";
+import { UserError } from "../lib/errors.js";
 import type { ProducerRecord } from "./producerRecord.js";
 import { Pacer, sleep } from "./sinkProgress.js";
 
@@ -22,6 +23,8 @@ export interface KafkaSinkOptions {
 }
 
 const MAX_SEND = 10_000;
+/** sysexits' EX_UNAVAILABLE: the broker, not the input, is the problem. */
+const BROKER_UNAVAILABLE_EXIT = 69;
 
 /**
  * Sends records to Kafka (acks=all), creating missing topics first. One request is in flight at a time,
@@ -37,7 +40,13 @@ export async function produceToKafka(records: AsyncIterable<ProducerRecord>, opt
   });
   const admin = kafka.admin();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  await Promise.all([admin.connect(), producer.connect()]);
+  // Both settle before the error is reported, so no retry line of the other client follows it.
+  const failed = (await Promise.allSettled([admin.connect(), producer.connect()])).find((r) => r.status === "rejected");
+  if (failed !== undefined) {
+    // kafkajs has retried for about 44 s by now. A broker that is down is the operator's to fix, not a bug: one line, no stack.
+    await Promise.allSettled([admin.disconnect(), producer.disconnect()]);
+    throw new UserError(`produce: Kafka is unreachable at ${opts.brokers.join(",")}: ${(failed.reason as Error).message}`, BROKER_UNAVAILABLE_EXIT);
+  }
   const partitionCount = new Map<string, number>();
   const pacer = new Pacer(opts.rate, opts.log, opts.progressMs, "produce kafka");
   try {

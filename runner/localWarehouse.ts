@@ -46,6 +46,8 @@ export async function openLocalWarehouse(options: OpenOptions): Promise<DuckDbAd
       database,
       translator,
       connections: options.connections,
+      // The warehouse, the lake and everything else pulse keeps are under the home; SQL needs nothing else.
+      sandbox: { directories: [paths.home] },
     });
   } catch (error) {
     const message = (error as Error).message;

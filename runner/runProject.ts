@@ -5,11 +5,16 @@ import type { WarehouseAdapter } from "./adapters/adapter.js";
 import { BigQueryAdapter, createBigQueryClient } from "./adapters/bigquery/bigqueryAdapter.js";
 import type { BigQueryClientLike } from "./adapters/bigquery/bigqueryClient.js";
 import { compileProject, projectSignature, type ProjectConfigOverride } from "./compile/compile.js";
-import type { CompiledGraph } from "./compile/graph.js";
+import type { CompiledGraph, Target } from "./compile/graph.js";
 import { executeGraph, type ExecuteOptions } from "./execute/executeGraph.js";
 import type { RunSummary } from "./execute/results.js";
 import { recordRun } from "./history/runHistory.js";
+import { readTableSemantics, recordTableSemantics } from "./history/tableSemantics.js";
+import { recordTableRows, shrunkRefusals, takeRecordedRows, type Shrunk } from "./history/tableRows.js";
+import { redactCommandLine } from "./history/redactCommand.js";
+import { RunProgressWriter } from "./history/runProgress.js";
 import { openLocalWarehouse } from "./localWarehouse.js";
+import { serveReads } from "./readServer.js";
 import { acquireFileLock } from "../lib/fileLock.js";
 import { renderIncrementalTests, withIncrementalTests } from "./unitTest/incrementalTests.js";
 import { selectActions, type Selection } from "./select/select.js";
@@ -29,7 +34,7 @@ export interface RunRequest {
   dryRun: boolean;
   concurrency?: number;
   lockTimeoutSeconds?: number;
-  /** Recorded in the run history: what the user ran. */
+  /** What the user ran (argv joined by spaces); stored redacted (redactCommandLine) in the history and the lock file. */
   command: string;
   onProgress?: ExecuteOptions["onProgress"];
   onLockWait?: (holder: { pid: number; command: string }) => void;
@@ -87,8 +92,16 @@ export async function openBigQuery(projectDir: string, vars: Record<string, stri
 }
 
 /** select → plan + execute: the part every warehouse shares. */
-async function executeRun(graph: CompiledGraph, selected: Set<string>, adapter: WarehouseAdapter, request: RunRequest, startedAt: Date): Promise<RunSummary> {
+async function executeRun(
+  graph: CompiledGraph,
+  selected: Set<string>,
+  adapter: WarehouseAdapter,
+  request: RunRequest,
+  startedAt: Date,
+  state: Pick<ExecuteOptions, "builtSemantics" | "refuse"> = {},
+): Promise<RunSummary> {
   const results = await executeGraph(graph, selected, adapter, {
+    ...state,
     fullRefresh: request.fullRefresh,
     dryRun: request.dryRun,
     concurrency: request.concurrency ?? 4,
@@ -97,32 +110,58 @@ async function executeRun(graph: CompiledGraph, selected: Set<string>, adapter: 
   return { runId: randomUUID(), startedAt, finishedAt: new Date(), dryRun: request.dryRun, results };
 }
 
+/** The exact command that rebuilds `target` and everything built from it. */
+function repairCommand(target: Target, request: RunRequest): string {
+  const quote = (text: string) => (/^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+  return `npx pulse run --actions ${quote(`${target.schema}.${target.name}`)} --include-dependents --full-refresh --project ${quote(request.projectDir)} --home ${quote(request.home)}`;
+}
+
 /** compile → select → plan + execute on the warehouse → record. */
 export async function runProject(request: RunRequest): Promise<{ summary: RunSummary; graph: CompiledGraph }> {
   if (request.target?.warehouse === "bigquery") return runOnBigQuery(request, request.target);
   const graph = compileFor("duckdb", request.projectDir, request.vars);
   // Selection errors (unknown --actions) surface before waiting for the lock.
   const selected = selectActions(graph, request.selection);
+  const command = redactCommandLine(request.command);
   const lock = request.dryRun
     ? undefined
     : await acquireFileLock(homePaths(request.home).runLock, {
-        command: request.command,
+        command,
         what: "the warehouse (--lock-timeout)",
         timeoutSeconds: request.lockTimeoutSeconds ?? 600,
         onWait: request.onLockWait,
       });
   const startedAt = new Date();
+  const progress = request.dryRun ? undefined : new RunProgressWriter(request.home, command);
   try {
     const adapter = await openLocalWarehouse({ home: request.home, graph, readOnly: request.dryRun, connections: request.concurrency });
+    const readers = request.dryRun ? undefined : await serveReads(adapter, homePaths(request.home).querySocket);
     try {
-      const summary = await executeRun(graph, selected, adapter, request, startedAt);
-      if (!request.dryRun) await recordRun(adapter, summary, { command: request.command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
+      const onProgress: RunRequest["onProgress"] = progress
+        ? (event) => {
+            progress.onProgress(event);
+            request.onProgress?.(event);
+          }
+        : request.onProgress;
+      const shrunk = request.dryRun ? new Map<string, Shrunk>() : await takeRecordedRows(adapter, graph);
+      const refuse = shrunkRefusals(graph, selected, shrunk, request.fullRefresh, (target) => repairCommand(target, request));
+      const builtSemantics = await readTableSemantics(adapter);
+      const summary = await executeRun(graph, selected, adapter, { ...request, onProgress }, startedAt, { builtSemantics, refuse });
+      if (!request.dryRun) {
+        await recordRun(adapter, summary, { command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
+        // A shrunk table keeps its old count until a successful full build replaces it.
+        const rebuilt = new Set(summary.results.filter((r) => r.status === "success" && r.mode !== "incremental").map((r) => r.name));
+        await recordTableRows(adapter, graph, summary.runId, new Map([...shrunk].filter(([name]) => !rebuilt.has(name))));
+        await recordTableSemantics(adapter, graph, summary.results);
+      }
       await request.afterRun?.(adapter, summary);
       return { summary, graph };
     } finally {
+      await readers?.close();
       await adapter.close();
     }
   } finally {
+    progress?.finish();
     lock?.release();
   }
 }

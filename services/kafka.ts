@@ -68,7 +68,7 @@ function runtimePom(version: string): string {
 }
 
 /** Runs mvn, relaying one progress line per downloaded artifact (Maven's own transfer bars are noise in a log). */
-function runMaven(args: string[], log: Log): Promise<void> {
+export function runMaven(args: string[], log: Log): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn("mvn", args, { stdio: ["ignore", "pipe", "pipe"] });
     const output: string[] = [];

@@ -2,7 +2,7 @@
 // written as plain DuckDB SQL over the bronze Parquet files, in one pass with no incremental logic,
 // assertions or run bookkeeping. `pulse run` (full) is timed against running these statements in order.
 // Semantics follow the models one for one; see each model's description for the why.
-import { bronzeFilesAsRead } from "../../lake/kafkaMessageId.js";
+import { bronzeFilesAsRead } from "../../lake/lakeReader.js";
 
 export interface BaselineOptions {
   /** The lake folder holding bronze/<table>/*.parquet (PULSE_HOME/lake). */
@@ -107,7 +107,7 @@ export function baselineStatements({ lakeDir, asOfDate, watermarkSeconds = 30 }:
     `CREATE OR REPLACE TABLE baseline.workout_bpm_summary AS
       WITH complete AS (
         SELECT user_id, workout_id, session_id FROM baseline.completed_workouts
-        WHERE end_time <= (SELECT max(end_time) - INTERVAL ${watermarkSeconds} SECOND FROM baseline.completed_workouts)
+        WHERE end_time <= (SELECT max(end_time) - INTERVAL ${watermarkSeconds} SECOND FROM baseline.workout_bpm)
       ), stats AS (
         SELECT b.user_id, b.workout_id, b.session_id, min(heartrate) AS min_bpm,
           sum(CAST(round(heartrate * 1000000) AS BIGINT)) / count(*) / 1000000 AS avg_bpm,
@@ -116,7 +116,7 @@ export function baselineStatements({ lakeDir, asOfDate, watermarkSeconds = 30 }:
         GROUP BY b.user_id, b.workout_id, b.session_id
       )
       SELECT s.user_id, s.workout_id, s.session_id, ub.age, ub.gender, ub.city, ub.state, min_bpm, avg_bpm, max_bpm, num_recordings
-      FROM stats s LEFT JOIN baseline.user_bins ub USING (user_id)`,
+      FROM stats s JOIN baseline.user_bins ub USING (user_id)`,
     `CREATE OR REPLACE VIEW baseline.gym_summary AS
       SELECT CAST(v.login AS DATE) AS date, v.gym, v.mac_address, c.workout_id, c.session_id,
         round(date_diff('microsecond', v.login, v.logout) / 1000000 / 60, 2) AS minutes_in_gym,

@@ -5,12 +5,14 @@ import { UserError } from "../../lib/errors.js";
 import { compileProject } from "../../runner/compile/compile.js";
 import { targetName } from "../../runner/compile/graph.js";
 
-const USAGE = `usage: pulse compile [--json] [--vars k=v,...] [--warehouse bigquery|duckdb] [--project DIR]
+const USAGE = `usage: pulse compile [--json] [--vars k=v,...] [--warehouse bigquery|duckdb] [--check bigquery] [--project DIR]
 
 Compiles the Dataform project in-process with @dataform/core. --json prints the compiled graph exactly as
-'dataform compile --json' does. --warehouse duckdb renders the includes/ helpers for DuckDB (default: BigQuery).`;
+'dataform compile --json' does. --warehouse duckdb renders the includes/ helpers for DuckDB (default: BigQuery).
+--check bigquery analyses every statement a BigQuery run would send with Google's ZetaSQL analyzer (Java 17
+and Maven; built once into ~/.cache/pulse) and exits 1 on any error, naming file, action and position.`;
 
-const OPTIONS = { ...GLOBAL_OPTIONS, json: { type: "boolean" }, vars: { type: "string" }, warehouse: { type: "string" } } as const;
+const OPTIONS = { ...GLOBAL_OPTIONS, json: { type: "boolean" }, vars: { type: "string" }, warehouse: { type: "string" }, check: { type: "string" } } as const;
 
 /**
  * Unlike the other commands, compile checks its few flags by hand rather than with zod: importing zod
@@ -25,7 +27,9 @@ function parseFlags(argv: string[]) {
   }
   const warehouse = values.warehouse ?? "bigquery";
   if (warehouse !== "bigquery" && warehouse !== "duckdb") throw new UserError(`compile: --warehouse: expected bigquery or duckdb, got '${warehouse}'`);
-  return { json: values.json ?? false, vars: values.vars, warehouse, help: values.help ?? false, projectDir: path.resolve(values.project ?? process.cwd()) };
+  if (values.check !== undefined && values.check !== "bigquery") throw new UserError(`compile: --check: expected bigquery, got '${values.check}'`);
+  if (values.check !== undefined && (values.json || values.warehouse === "duckdb")) throw new UserError("compile: --check bigquery takes neither --json nor --warehouse duckdb");
+  return { check: values.check !== undefined, json: values.json ?? false, vars: values.vars, warehouse, help: values.help ?? false, projectDir: path.resolve(values.project ?? process.cwd()) };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -35,6 +39,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const vars = parseVars(flags.vars);
+  if (flags.check) {
+    const { runBigQueryCheck } = await import("../../runner/check/runBigQueryCheck.js");
+    return runBigQueryCheck(projectDir, vars);
+  }
   if (flags.warehouse === "duckdb") vars.pulse_warehouse = "duckdb";
   const result = compileProject(projectDir, Object.keys(vars).length > 0 ? { vars } : {});
   const errors = result.graph.graphErrors?.compilationErrors ?? [];

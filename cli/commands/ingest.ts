@@ -40,5 +40,6 @@ async function ingestLanding(home: string, once: boolean): Promise<number> {
   if (!once) throw new UserError("ingest --source landing needs --once (it loads what is there and exits)");
   const summary = await loadLandingOnce(home, { onEvent: (event) => process.stderr.write(`${formatLandingEvent(event)}\n`) });
   process.stdout.write(`${formatLandingSummary(summary)}\n`);
-  return 0;
+  // README "Exit codes": 3 = the load finished, but files were left unloaded, quarantined or refused as changed.
+  return summary.outcome === "complete" ? 0 : 3;
 }

@@ -6,7 +6,8 @@ import { homePaths } from "../../lib/home.js";
 import { textTable } from "../../lib/textTable.js";
 import { EMPTY_BATCH_FILE } from "../../lake/ensureLake.js";
 import { sqlString } from "../../lake/sqlText.js";
-import { LakeOffsets, partitionKey } from "../../ingest/sources/kafka/lakeOffsets.js";
+import { LakeOffsets } from "../../ingest/sources/kafka/lakeOffsets.js";
+import { kafkaPartitionStatus } from "../../ingest/sources/kafka/partitionStatus.js";
 import { readStreamStates, type StreamState } from "../../ingest/streamState.js";
 
 interface StatusRow {
@@ -16,11 +17,13 @@ interface StatusRow {
   partition: number | null;
   committed: number | null;
   lakeOffset: number | null;
+  incarnation: number | null;
   endOffset: number | null;
   lag: number | null;
   deadLetters: number;
   lastFlush: string | null;
   running: boolean;
+  flag: string | null;
 }
 
 /**
@@ -41,19 +44,21 @@ export async function ingestStatus(home: string, brokers: string[], json: boolea
         const source = `${state.source}:${stream}`;
         const partitions = live?.get(stream) ?? partitionsFromState(state, stream);
         for (const p of partitions) {
-          const lakeOffset = state.source === "kafka" && p.partition !== null ? (lake.get(partitionKey(stream, p.partition)) ?? null) : null;
+          const kafka = state.source === "kafka" && p.partition !== null ? kafkaPartitionStatus(lake, stream, p.partition, p, state.recreated?.[`${stream}/${p.partition}`]) : undefined;
           rows.push({
             source: state.source,
             name: state.name,
             stream,
             partition: p.partition,
             committed: p.committed,
-            lakeOffset,
+            lakeOffset: kafka?.lakeOffset ?? null,
+            incarnation: kafka?.incarnation ?? null,
             endOffset: p.endOffset,
-            lag: p.endOffset !== null ? p.endOffset - Math.max(p.committed ?? 0, lakeOffset === null ? 0 : lakeOffset + 1) : p.lag,
+            lag: kafka?.lag ?? p.lag,
             deadLetters: deadLetters.get(source) ?? 0,
             lastFlush: state.lastFlush?.at ?? null,
             running,
+            flag: kafka?.flag ?? null,
           });
         }
       }
@@ -69,14 +74,15 @@ export async function ingestStatus(home: string, brokers: string[], json: boolea
     process.stdout.write(`no Kafka or Pub/Sub ingest has run against ${home}\n`);
     return 0;
   }
-  const columns = ["source", "group/project", "topic/subscription", "partition", "committed", "in lake", "end offset", "lag", "dead letters", "last flush", "running"];
+  const columns = ["source", "group/project", "topic/subscription", "partition", "incarnation", "committed", "in lake", "end offset", "lag", "dead letters", "last flush", "running"];
   const fmt = (v: number | null) => (v === null ? "" : v.toLocaleString("en-US"));
   process.stdout.write(
     textTable(
       columns,
-      rows.map((r) => [r.source, r.name, r.stream, r.partition ?? "", fmt(r.committed), fmt(r.lakeOffset), fmt(r.endOffset), fmt(r.lag), fmt(r.deadLetters), r.lastFlush ?? "", r.running ? "yes" : "no"]),
+      rows.map((r) => [r.source, r.name, r.stream, r.partition ?? "", fmt(r.incarnation), fmt(r.committed), fmt(r.lakeOffset), fmt(r.endOffset), fmt(r.lag), fmt(r.deadLetters), r.lastFlush ?? "", r.running ? "yes" : "no"]),
     ) + "\n",
   );
+  for (const r of rows) if (r.flag !== null) process.stdout.write(`warning: ${r.stream}/${r.partition}: ${r.flag}\n`);
   return 0;
 }
 

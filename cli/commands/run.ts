@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { commaList, parseCommandArgs, parseVars } from "../../lib/args.js";
-import { failureDetails, planText, resultsTable, summaryLine } from "../../runner/execute/report.js";
+import { failureDetails, modeNotes, planText, resultsTable, summaryLine } from "../../runner/execute/report.js";
 import { runFailed } from "../../runner/execute/results.js";
 import { runProject, type RunRequest } from "../../runner/runProject.js";
 import { durationMs } from "../../lib/duration.js";
@@ -100,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
   } else {
     if (summary.dryRun) process.stdout.write(`${planText(summary.results)}\n\n`);
     process.stdout.write(`${resultsTable(summary.results)}\n`);
+    for (const line of modeNotes(summary.results)) process.stderr.write(`${line}\n`);
     for (const line of failureDetails(summary.results)) process.stderr.write(`${line}\n`);
     process.stdout.write(`${summaryLine(summary)}\n`);
   }

@@ -2,7 +2,16 @@ import { sqlIdentifier, sqlString, sqlTimestampMicros } from "../../lake/sqlText
 import { goodLines, type BadLines } from "./badLines.js";
 import { csvLayout, type CsvFeed } from "./landingFeeds.js";
 import { numberedRowsSql, type LandingScan } from "./landingScan.js";
-import { KAFKA_ENVELOPE_AS_JSON, kafkaBronzeColumnsSql, kafkaEnvelopeFields, kafkaEnvelopeNumbersSql, kafkaEnvelopeReasonSql } from "./kafkaEnvelopeSql.js";
+import {
+  KAFKA_ENVELOPE_AS_JSON,
+  kafkaBronzeColumnsSql,
+  kafkaEnvelopeFields,
+  kafkaEnvelopeNumbersSql,
+  kafkaEnvelopeReasonSql,
+  kafkaPayloadFieldsSql,
+  kafkaPayloadPlainSql,
+  kafkaPayloadReasonSql,
+} from "./kafkaEnvelopeSql.js";
 
 /**
  * SQL that reads a landing file as raw lines and checks each one, entirely inside DuckDB (no per-row JS). A
@@ -53,7 +62,7 @@ export function csvHeaderSql(scan: LandingScan): string {
  * for each field or re-evaluating the checks in later projections (inlined, this query is several times slower).
  */
 export function kafkaCheckedLinesSql(scan: LandingScan): string {
-  const reason = `CASE WHEN blank THEN NULL WHEN NOT is_object THEN 'not a JSON object' ELSE ${kafkaEnvelopeReasonSql()} END`;
+  const reason = `CASE WHEN blank THEN NULL WHEN NOT is_object THEN 'not a JSON object' ELSE coalesce(${kafkaEnvelopeReasonSql()}, ${kafkaPayloadReasonSql()}) END`;
   return `
     WITH lines AS (${rawLinesSql(scan)}),
     braced AS (SELECT line, _source, raw, starts_with(raw, '{') OR starts_with(ltrim(raw), '{') AS braced FROM lines WHERE raw IS NOT NULL),
@@ -66,8 +75,9 @@ export function kafkaCheckedLinesSql(scan: LandingScan): string {
         unnest(envelope)
       FROM parsed
     ),
-    numbered AS (SELECT *, ${kafkaEnvelopeNumbersSql()} FROM fields),
-    checked AS (SELECT *, ${reason} AS reason FROM numbered)
+    numbered AS (SELECT *, ${kafkaEnvelopeNumbersSql()}, ${kafkaPayloadPlainSql()} FROM fields),
+    payloads AS (SELECT *, ${kafkaPayloadFieldsSql()} FROM numbered),
+    checked AS (SELECT *, ${reason} AS reason FROM payloads)
     SELECT unnest(struct_pack(
       line := line, _source := _source, blank := blank, reason := reason, raw := CASE WHEN reason IS NOT NULL THEN raw END,
       ${kafkaEnvelopeFields().map((f) => `${f.name} := ${f.sql}`).join(",\n      ")}

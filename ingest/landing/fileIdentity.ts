@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { constants } from "node:fs";
 import { createGunzip } from "node:zlib";
-import { open, stat } from "node:fs/promises";
+import { lstat, open } from "node:fs/promises";
 
 /** What the landing manifest knows a file by, before its content is read. */
 export interface FileStamp {
@@ -11,10 +11,18 @@ export interface FileStamp {
   mtimeMs: number;
 }
 
+/** The file's stamp, of the path itself: a symbolic link is not followed (see landingZone.ts). */
 export async function stampFile(absolute: string, relative: string): Promise<FileStamp> {
-  const info = await stat(absolute);
+  const info = await lstat(absolute);
   return { path: relative, size: info.size, mtimeMs: info.mtimeMs };
 }
+
+export function sameStamp(a: Pick<FileStamp, "size" | "mtimeMs">, b: Pick<FileStamp, "size" | "mtimeMs">): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+/** Opens for reading without following a link at the last path component (ELOOP if it is one). */
+const READ_NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 /**
  * A short key for one version of a file (path + size + mtime). It is the suffix of the file's batch ids, so a
@@ -38,17 +46,22 @@ export interface FileContent {
   sha256: string;
   /**
    * Lines of the text (decompressed for gzip), counted as a line reader does: a last line without a newline
-   * counts. Undefined when a gzip file does not decompress (the loader then finds it unreadable itself).
+   * counts. Undefined when a gzip file does not decompress.
    */
   lines: number | undefined;
+  /**
+   * Why a gzip file does not decompress to its end (truncated, corrupt). DuckDB's reader returns the rows before a
+   * truncation without an error, so this check is what keeps such a file from loading half.
+   */
+  gzipProblem?: string;
 }
 
 /** A landing file's hash for the manifest and its line count for the fast load's check. */
 export async function scanFile(absolute: string, gzip: boolean): Promise<FileContent> {
   if (gzip) {
     // Compressed bytes are few: reading them twice costs less than sharing one stream between hash and gunzip.
-    const [sha256, lines] = await Promise.all([hashFile(absolute), countGzipLines(absolute)]);
-    return { sha256, lines };
+    const [sha256, gunzipped] = await Promise.all([hashFile(absolute), countGzipLines(absolute)]);
+    return { sha256, ...gunzipped };
   }
   const hash = createHash("sha256");
   const lines = await countLines(readChunks(absolute), (chunk) => hash.update(chunk));
@@ -61,7 +74,7 @@ export async function scanFile(absolute: string, gzip: boolean): Promise<FileCon
  * Each chunk is valid only until the next one is read.
  */
 async function* readChunks(absolute: string): AsyncGenerator<Buffer> {
-  const handle = await open(absolute, "r");
+  const handle = await open(absolute, READ_NO_FOLLOW);
   try {
     const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, (await handle.stat()).size)));
     for (;;) {
@@ -74,13 +87,14 @@ async function* readChunks(absolute: string): AsyncGenerator<Buffer> {
   }
 }
 
-/** Undefined when the bytes are not gzip. */
-async function countGzipLines(absolute: string): Promise<number | undefined> {
-  const compressed = createReadStream(absolute, { highWaterMark: CHUNK });
+async function countGzipLines(absolute: string): Promise<{ lines: number | undefined; gzipProblem?: string }> {
+  // A file that cannot be opened is the caller's problem (vanished, unreadable), not a gzip one: that rejects.
+  const handle = await open(absolute, READ_NO_FOLLOW);
+  const compressed = handle.createReadStream({ highWaterMark: CHUNK });
   try {
-    return await countLines(compressed.pipe(createGunzip({ chunkSize: CHUNK })));
-  } catch {
-    return undefined;
+    return { lines: await countLines(compressed.pipe(createGunzip({ chunkSize: CHUNK }))) };
+  } catch (error) {
+    return { lines: undefined, gzipProblem: `not a complete gzip file (${(error as Error).message})` };
   } finally {
     compressed.destroy();
   }

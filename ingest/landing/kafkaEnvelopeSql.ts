@@ -2,11 +2,12 @@ import { kafkaTimestampDateSql } from "../../lake/kafkaTimestamp.js";
 import { sqlIdentifier, sqlString } from "../../lake/sqlText.js";
 import { goodLines } from "./badLines.js";
 import { numberedRowsSql, type LandingScan } from "./landingScan.js";
+import { topicPayloadFieldsSql, topicPayloadPlainSql, topicPayloadReasonSql } from "./topicPayloadSql.js";
 
 /**
  * SQL for Kafka envelope lines `{"key","value","topic","partition","offset","timestamp"}`, `value` a JSON string
- * kept verbatim (the payload is validated per topic downstream, not here). Two readers share these checks and
- * conversions, so they accept exactly the same lines:
+ * kept verbatim once its payload passes the topic's checks (topicPayloadSql.ts, as on the stream path). Two readers
+ * share these checks and conversions, so they accept exactly the same lines:
  * - `kafkaEnvelopeFastSql`: DuckDB's JSON reader over the whole file, failing at the first bad line. Most files
  *   have none, and this is the cheap path (about half the CPU of checking raw lines);
  * - `kafkaCheckedLinesSql` (checkedLinesSql.ts): raw lines parsed one by one, so bad lines get their line number,
@@ -55,6 +56,26 @@ export function kafkaEnvelopeReasonSql(): string {
     END`;
 }
 
+const PAYLOAD_GUARD = `${isString('"value"')} AND ${isString("topic")}`;
+
+/** Whether the payload is plain (topicPayloadPlainSql), from the JSON-typed envelope columns; select it a level below the next. */
+export function kafkaPayloadPlainSql(): string {
+  return topicPayloadPlainSql(unquote("topic"), PAYLOAD_TEXT, PAYLOAD_GUARD);
+}
+
+/** The payload's topic fields (topicPayloadFieldsSql) from the JSON-typed envelope columns. */
+export function kafkaPayloadFieldsSql(): string {
+  return topicPayloadFieldsSql(unquote("topic"), PAYLOAD_TEXT, PAYLOAD_GUARD);
+}
+
+/** Why the payload fails its topic's checks, or NULL, from the JSON-typed envelope columns and kafkaPayloadFieldsSql. */
+export function kafkaPayloadReasonSql(): string {
+  return topicPayloadReasonSql(unquote("topic"), PAYLOAD_TEXT);
+}
+
+/** The payload text of a JSON-typed `value` (meaningful where the envelope check found it a JSON string). */
+const PAYLOAD_TEXT = `from_json("value", '"VARCHAR"')`;
+
 /** The envelope fields converted to their bronze types (meaningful only for good envelopes). */
 export function kafkaEnvelopeFields(): { name: string; sql: string }[] {
   return [
@@ -92,11 +113,18 @@ export function kafkaEnvelopeFastSql(scan: LandingScan): string {
   return `
     ${kafkaBronzeColumnsSql()}
     FROM (
-      SELECT line, _source, ${fields.join(", ")}
+      SELECT *, ${topicPayloadFieldsSql("topic", '"value"')}
       FROM (
-        SELECT *, ${kafkaEnvelopeNumbersSql()}
-        FROM (${numberedRowsSql(scan, read, ENVELOPE_FIELD_NAMES.map(sqlIdentifier))})
+        SELECT *, ${topicPayloadPlainSql("topic", '"value"')}
+        FROM (
+          SELECT line, _source, ${fields.join(", ")}
+          FROM (
+            SELECT *, ${kafkaEnvelopeNumbersSql()}
+            FROM (${numberedRowsSql(scan, read, ENVELOPE_FIELD_NAMES.map(sqlIdentifier))})
+          )
+          WHERE ${goodLines("abort", kafkaEnvelopeReasonSql())}
+        )
       )
-      WHERE ${goodLines("abort", kafkaEnvelopeReasonSql())}
-    )`;
+    )
+    WHERE ${goodLines("abort", topicPayloadReasonSql("topic", '"value"'))}`;
 }

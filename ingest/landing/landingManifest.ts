@@ -15,6 +15,8 @@ const ManifestEntry = z.object({
   rows: z.number().int().nonnegative(),
   deadLetters: z.number().int().nonnegative(),
   loadedAt: z.string(),
+  /** The changed version of the file (size, mtime) the loader last refused and reported: not reported again. */
+  changeReported: z.object({ size: z.number().int().nonnegative(), mtimeMs: z.number() }).optional(),
 });
 export type ManifestEntry = z.infer<typeof ManifestEntry>;
 

@@ -1,44 +1,21 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, readdir, stat } from "node:fs/promises";
+import { lstat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { homePaths, type HomePaths } from "../../lib/home.js";
-import { LakeWriter } from "../../lake/lakeWriter.js";
-import { sqlString } from "../../lake/sqlText.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { homePaths, makePrivateDir, type HomePaths } from "../../lib/home.js";
 import { acquireFileLock } from "../../lib/fileLock.js";
-import { fileKey, hashFile, scanFile, stampFile, type FileStamp } from "./fileIdentity.js";
-import { appendManifest, readManifest, type ManifestEntry } from "./landingManifest.js";
-import { FEED_FORMAT, LANDING_FEEDS, landingFileFormat, type LandingFeed } from "./landingFeeds.js";
-import { readGroupRecords, removeGroupRecord, writeGroupRecord, type GroupRecord } from "./landingGroups.js";
-import { loadLandingGroup } from "./loadLandingGroup.js";
-import { loadLandingFile, UnreadableLandingFile, type LandingFile } from "./loadLandingFile.js";
-import { quarantineFile } from "./quarantine.js";
+import { LakeWriter } from "../../lake/lakeWriter.js";
+import { classifyLandingFile, type ClassifyContext, type NewFile } from "./classifyLanding.js";
+import { hashFile, sameStamp } from "./fileIdentity.js";
+import { readGroupRecords } from "./landingGroups.js";
+import { readManifest, type ManifestEntry } from "./landingManifest.js";
+import { LandingTally, type LandingEvent, type LandingSummary } from "./landingOutcome.js";
+import { committedLandingBatches, countCommittedRows, LandingRecorder, manifestEntry } from "./landingRecorder.js";
+import { landingLoadUnits } from "./landingUnits.js";
+import { fileProblem, scanLandingZone, type LandingCandidate } from "./landingZone.js";
+import { loadLandingUnit, type UnitContext } from "./loadLandingUnit.js";
 
-export type LandingEvent =
-  /** `files` in the landing zone, `newFiles` of them not in the manifest (the ones `loaded` events count). */
-  | { kind: "start"; files: number; newFiles: number }
-  | { kind: "loading"; file: string; seconds: number }
-  | { kind: "loaded"; file: string; rows: number; deadLetters: number; seconds: number; totalRows: number; rowsPerSecond: number; done: number; files: number }
-  | { kind: "recovered"; file: string; rows: number }
-  | { kind: "changed"; file: string; detail: string }
-  | { kind: "quarantined"; file: string; reason: string; to: string }
-  | { kind: "ignored"; file: string };
-
-export interface LandingSummary {
-  loaded: string[];
-  /** Files already in the manifest and unchanged. */
-  skipped: number;
-  /** Files whose batches were committed by a run that crashed before recording them; recorded now, not reloaded. */
-  recovered: string[];
-  /** Files that changed after they were loaded: reported, never reloaded. */
-  changed: { file: string; detail: string }[];
-  quarantined: { file: string; reason: string; to: string }[];
-  /** Files in a landing folder that are not `*.csv`, `*.json` or their `.gz`. */
-  ignored: string[];
-  rows: Record<LandingFeed, number>;
-  deadLetters: number;
-  seconds: number;
-}
+export type { LandingEvent, LandingSummary } from "./landingOutcome.js";
 
 export interface LandingOptions {
   onEvent?: (event: LandingEvent) => void;
@@ -46,29 +23,35 @@ export interface LandingOptions {
   heartbeatSeconds?: number;
   /** Files loaded at once (default: the number of CPUs, at most 4); each file is read on one thread. */
   concurrency?: number;
+  /**
+   * A file loads only once it has not changed for this long (default 1,000 ms): one written in place is not read
+   * half-written. A file younger than this is watched for the rest of the time and loads if it stays the same.
+   */
+  settleMs?: number;
 }
 
+export const DEFAULT_SETTLE_MS = 1000;
+
 /**
- * `pulse ingest --source landing --once`: loads every file under `landing/<feed>/` not loaded before into the
- * lake. Exactly once per file: the manifest entry is appended only after the file's batches are committed, and a
- * committed batch carries the file's key in its id, so a crash in between is recovered from the lake, not reloaded.
+ * `pulse ingest --source landing --once`: loads every landing file not loaded before into the lake, in five steps:
+ * scan (landingZone.ts), classify (classifyLanding.ts), group (landingUnits.ts), load (loadLandingUnit.ts) and
+ * record (landingRecorder.ts).
+ *
+ * Exactly once per file version, by three rules:
+ * 1. Every batch of a file carries its key (a hash of path, size and mtime; a group batch a group tag whose record,
+ *    made durable before the commit, lists the members' keys), so a committed batch says which file it holds.
+ * 2. A file's manifest entry is appended only after all of its batches are committed (data batch last).
+ * 3. Classify looks at the manifest first, then at the lake's committed batches: a file with an entry is done; one
+ *    without an entry but with its data batch committed was loaded by a load that died before rule 2's append, and
+ *    is recorded from the lake, not loaded again. A crash leaves at most an orphan dead-letter batch (committed
+ *    before the data batch), which the next load commits over under the same batch id.
+ * One load runs per PULSE_HOME (landing.lock), and a file still changing is not loaded (settle time; a batch whose
+ * file changed while it was read is dropped before its commit), so the version recorded is the version loaded.
  */
 export async function loadLandingOnce(home: string, options: LandingOptions = {}): Promise<LandingSummary> {
-  const started = performance.now();
-  const emit = options.onEvent ?? (() => {});
+  const tally = new LandingTally(options.onEvent ?? (() => {}), performance.now());
   const paths = homePaths(home);
-  const summary: LandingSummary = {
-    loaded: [],
-    skipped: 0,
-    recovered: [],
-    changed: [],
-    quarantined: [],
-    ignored: [],
-    rows: { registered_users: 0, gym_logins: 0, kafka_multiplex: 0 },
-    deadLetters: 0,
-    seconds: 0,
-  };
-  await mkdir(paths.ingestState, { recursive: true });
+  await makePrivateDir(home);
   // Two loaders would both see a file as new and load it twice: one landing load per PULSE_HOME.
   const lock = await acquireFileLock(path.join(paths.ingestState, "landing.lock"), { command: "landing load", what: "the landing zone (a landing load is running)", timeoutSeconds: 0 });
   // One DuckDB thread per query, files in parallel instead: a file's lines are numbered in order (WITH ORDINALITY),
@@ -76,267 +59,141 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
   // for the same wall time). Concurrent queries on separate connections still run in parallel.
   const writer = await LakeWriter.open(home, { threads: 1 });
   try {
-    const { entries } = await readManifest(paths);
+    const { entries: manifest } = await readManifest(paths);
     const groupRecords = await readGroupRecords(paths);
     const { byTable: committed, groupTags } = await committedLandingBatches(paths, groupRecords);
-    const files = await discoverLandingFiles(paths);
-    const newFiles = files.filter((f) => !entries.has(f.relative) && landingFileFormat(path.basename(f.relative)) !== undefined).length;
-    emit({ kind: "start", files: files.length, newFiles });
-    let totalRows = 0;
-    let done = 0;
-    // Appends are serialized so concurrent loads never interleave manifest lines.
-    let manifestTail: Promise<void> = Promise.resolve();
-    const recorded = new Set(entries.keys());
-    const record = (entry: ManifestEntry) => {
-      recorded.add(entry.path);
-      return (manifestTail = manifestTail.then(() => appendManifest(paths, entry)));
-    };
-
-    const loaded = (file: LandingFile, rows: number, deadLetters: number, fileStarted: number) => {
-      summary.loaded.push(file.relative);
-      summary.rows[file.feed] += rows;
-      summary.deadLetters += deadLetters;
-      totalRows += rows;
-      done += 1;
-      const elapsed = (performance.now() - started) / 1000;
-      emit({
-        kind: "loaded",
-        file: file.relative,
-        rows,
-        deadLetters,
-        seconds: (performance.now() - fileStarted) / 1000,
-        totalRows,
-        rowsPerSecond: elapsed > 0 ? totalRows / elapsed : 0,
-        done,
-        files: newFiles,
-      });
-    };
-
-    /** Sorts a landing file out: already loaded, changed, recovered from the lake, or to load (returned). */
-    const triage = async (fileWriter: LakeWriter, candidate: DiscoveredFile): Promise<NewFile | undefined> => {
-      const format = landingFileFormat(path.basename(candidate.relative));
-      if (!format) {
-        summary.ignored.push(candidate.relative);
-        emit({ kind: "ignored", file: candidate.relative });
-        return undefined;
-      }
-      const file: LandingFile = { ...candidate, ...format };
-      const stamp = await stampFile(file.absolute, file.relative);
-      const previous = entries.get(file.relative);
-      if (previous) {
-        const detail = await changeSince(previous, file.absolute, stamp);
-        if (detail === undefined) summary.skipped += 1;
-        else {
-          summary.changed.push({ file: file.relative, detail });
-          emit({ kind: "changed", file: file.relative, detail });
-        }
-        return undefined;
-      }
-      const key = fileKey(stamp);
-      const dataBatch = committed.get(file.feed)?.get(key);
-      if (dataBatch === undefined) return { file, stamp, key };
-      const source = `landing:${file.relative}`;
-      const deadBatch = committed.get("dead_letters")?.get(key);
-      const rows = await countRows(fileWriter, paths, file.feed, dataBatch, source);
-      const deadLetters = deadBatch === undefined ? 0 : await countRows(fileWriter, paths, "dead_letters", deadBatch, source);
-      await record(entry(stamp, await hashFile(file.absolute), [deadBatch, dataBatch], rows, deadLetters));
-      summary.recovered.push(file.relative);
-      emit({ kind: "recovered", file: file.relative, rows });
-      return undefined;
-    };
-
-    const loadOne = async (fileWriter: LakeWriter, { file, stamp, key }: NewFile, content = scanFile(file.absolute, file.gzip)): Promise<void> => {
-      const fileStarted = performance.now();
-      const heartbeat = setInterval(
-        () => emit({ kind: "loading", file: file.relative, seconds: (performance.now() - fileStarted) / 1000 }),
-        (options.heartbeatSeconds ?? 5) * 1000,
-      );
-      heartbeat.unref();
-      try {
-        const lines = content.then((c) => c.lines, () => undefined);
-        const [{ sha256 }, load] = await Promise.all([content, loadLandingFile(fileWriter, file, key, { deadLetterBatchId: committed.get("dead_letters")?.get(key), lines })]);
-        await record(entry(stamp, sha256, load.batches, load.rows, load.deadLetters));
-        loaded(file, load.rows, load.deadLetters, fileStarted);
-      } catch (error) {
-        if (!(error instanceof UnreadableLandingFile)) throw error;
-        const to = await quarantineFile(paths, file.absolute, file.relative, error.message);
-        summary.quarantined.push({ file: file.relative, reason: error.message, to });
-        emit({ kind: "quarantined", file: file.relative, reason: error.message, to });
-      } finally {
-        clearInterval(heartbeat);
-      }
-    };
-
-    /** Small files share one batch; if any of them is not all good lines, each loads on its own instead. */
-    const loadGroup = async (fileWriter: LakeWriter, group: NewFile[]): Promise<void> => {
-      const groupStarted = performance.now();
-      const contents = group.map((g) => scanFile(g.file.absolute, g.file.gzip));
-      const scanned = await Promise.all(contents.map((c) => c.then((content) => content, () => undefined)));
-      const tag = randomBytes(10).toString("hex");
-      await writeGroupRecord(paths, tag, { members: group.map((g) => ({ path: g.file.relative, key: g.key })) });
-      const load = scanned.every((c) => c !== undefined)
-        ? await loadLandingGroup(fileWriter, group.map((g, i) => ({ file: g.file, lines: scanned[i]!.lines })), tag)
-        : undefined;
-      if (load === undefined) {
-        await removeGroupRecord(paths, tag);
-        for (const [i, member] of group.entries()) await loadOne(fileWriter, member, contents[i]);
-        return;
-      }
-      await Promise.all(group.map(({ stamp }, i) => record(entry(stamp, scanned[i]!.sha256, [load.batchId], load.rows[i]!, 0))));
-      await removeGroupRecord(paths, tag);
-      for (const [i, { file }] of group.entries()) loaded(file, load.rows[i]!, 0, groupStarted);
-    };
-
-    const toLoad: NewFile[] = [];
-    for (const candidate of files) {
-      const file = await triage(writer, candidate);
-      if (file) toLoad.push(file);
-    }
+    const recorder = new LandingRecorder(paths, manifest);
+    const zone = await scanLandingZone(paths);
+    for (const { file, reason } of zone.skipped) tally.skippedFile(file, reason);
+    const context: ClassifyContext = { manifest, committed, nowMs: Date.now(), settleMs: options.settleMs ?? DEFAULT_SETTLE_MS };
+    const toLoad = await classifyAll(zone.candidates, context, { writer, paths, recorder, tally });
     const units = landingLoadUnits(toLoad, committed.get("dead_letters"));
     const concurrency = Math.max(1, Math.min(options.concurrency ?? Math.min(os.availableParallelism(), 4), units.length));
     const writers = [writer, ...(await Promise.all(Array.from({ length: concurrency - 1 }, () => writer.fork())))];
     let next = 0;
     try {
       await Promise.all(
-        writers.map(async (fileWriter) => {
+        writers.map(async (laneWriter) => {
+          const unitContext: UnitContext = {
+            writer: laneWriter,
+            paths,
+            recorder,
+            committedDeadLetters: committed.get("dead_letters"),
+            heartbeatSeconds: options.heartbeatSeconds ?? 5,
+            emit: tally.emit,
+          };
           for (let index = next++; index < units.length; index = next++) {
-            const unit = units[index]!;
-            if (unit.length === 1) await loadOne(fileWriter, unit[0]!);
-            else await loadGroup(fileWriter, unit);
+            for (const outcome of await loadLandingUnit(unitContext, units[index]!)) {
+              const { file } = outcome;
+              if (outcome.kind === "loaded") tally.loaded(file.relative, file.feed, outcome.rows, outcome.deadLetters, outcome.seconds);
+              else if (outcome.kind === "quarantined") tally.quarantined(file.relative, outcome.reason, outcome.to);
+              else tally.skippedFile(file.relative, outcome.reason);
+            }
           }
         }),
       );
     } finally {
       for (const fork of writers.slice(1)) await fork.close();
     }
-    await manifestTail;
-    // A record is spent once its batch is known not to have committed, or every file it names is in the manifest.
-    // One naming a file that was not found (moved away before it was recovered) stays: it still maps that file's
-    // key to its rows in the lake, should the file come back.
-    for (const [tag, group] of groupRecords) {
-      if (!groupTags.has(tag) || group.members.every((m) => recorded.has(m.path))) await removeGroupRecord(paths, tag);
-    }
+    await recorder.retireGroupRecords(groupRecords, groupTags);
   } finally {
     await writer.close();
     lock.release();
   }
-  for (const list of [summary.loaded, summary.recovered, summary.ignored]) list.sort();
-  for (const list of [summary.changed, summary.quarantined]) list.sort((a, b) => (a.file < b.file ? -1 : 1));
-  summary.seconds = (performance.now() - started) / 1000;
-  return summary;
+  return tally.finish();
 }
 
-function entry(stamp: { path: string; size: number; mtimeMs: number }, sha256: string, batches: (string | undefined)[], rows: number, deadLetters: number): ManifestEntry {
-  return { ...stamp, sha256, batches: batches.filter((b): b is string => b !== undefined), rows, deadLetters, loadedAt: new Date().toISOString() };
-}
-
-/** Undefined when the file is as loaded (or only touched: same bytes); otherwise what changed. */
-async function changeSince(previous: ManifestEntry, absolute: string, stamp: { size: number; mtimeMs: number }): Promise<string | undefined> {
-  if (previous.size === stamp.size && previous.mtimeMs === stamp.mtimeMs) return undefined;
-  if ((await hashFile(absolute)) === previous.sha256) return undefined;
-  return `changed after it was loaded on ${previous.loadedAt} (size ${previous.size} → ${stamp.size} bytes); not reloaded`;
-}
-
-/** A landing file to load: not in the manifest, and no batch of it in the lake. */
-interface NewFile {
-  file: LandingFile;
-  stamp: FileStamp;
-  key: string;
-}
-
-/** Files larger than this load on their own; smaller ones of the same feed and compression load in groups. */
-const GROUP_FILE_BYTES = 1 << 20;
-/** A group's limits: few enough rows to number in memory, few enough files for one query's path list. */
-const GROUP_MAX_BYTES = 16 << 20;
-const GROUP_MAX_FILES = 256;
-
-/**
- * The units the load lanes take, in order: groups of small files first (one query each), then each larger file,
- * largest first.
- * A file that cannot join a group (wrong format for its folder, or a dead-letter batch of it already committed,
- * which the single-file path re-commits over) is a unit of its own.
- */
-function landingLoadUnits(files: readonly NewFile[], committedDeadLetters: ReadonlyMap<string, string> | undefined): NewFile[][] {
-  const groups = new Map<string, NewFile[][]>();
-  const singles: NewFile[][] = [];
-  for (const f of files) {
-    const groupable = f.stamp.size <= GROUP_FILE_BYTES && f.file.format === FEED_FORMAT[f.file.feed] && !committedDeadLetters?.has(f.key);
-    if (!groupable) {
-      singles.push([f]);
-      continue;
-    }
-    const lists = groups.get(`${f.file.feed}:${f.file.gzip}`) ?? [];
-    const current = lists.at(-1);
-    const bytes = (current ?? []).reduce((sum, g) => sum + g.stamp.size, 0);
-    if (current === undefined || current.length >= GROUP_MAX_FILES || bytes + f.stamp.size > GROUP_MAX_BYTES) lists.push([f]);
-    else current.push(f);
-    groups.set(`${f.file.feed}:${f.file.gzip}`, lists);
-  }
-  // Largest files first: the lanes then finish close together instead of one waiting out a big file at the end.
-  singles.sort((a, b) => b[0]!.stamp.size - a[0]!.stamp.size);
-  return [...[...groups.values()].flat(), ...singles];
-}
-
-/** Every file under each feed folder, sorted; dotfiles and `*.tmp` (files still being written) are not candidates. */
-interface DiscoveredFile {
-  absolute: string;
-  relative: string;
-  feed: LandingFeed;
-}
-
-async function discoverLandingFiles(paths: HomePaths): Promise<DiscoveredFile[]> {
-  const found: DiscoveredFile[] = [];
-  for (const feed of LANDING_FEEDS) {
-    const folder = path.join(paths.landing, feed);
-    let names: string[];
-    try {
-      names = await readdir(folder, { recursive: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw error;
-    }
-    for (const name of names) {
-      const base = path.basename(name);
-      if (base.startsWith(".") || base.endsWith(".tmp")) continue;
-      const absolute = path.join(folder, name);
-      if (!(await stat(absolute)).isFile()) continue;
-      found.push({ absolute, relative: [feed, ...name.split(path.sep)].join("/"), feed });
-    }
-  }
-  return found.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
+interface ClassifySteps {
+  writer: LakeWriter;
+  paths: HomePaths;
+  recorder: LandingRecorder;
+  tally: LandingTally;
 }
 
 /**
- * Landing batches already in the lake, per table: file key → batch id. A group batch (its tag has a group record)
- * counts for each file the record names; `groupTags` are the tags of the group batches found.
+ * Classifies every candidate and does what each answer asks (compare bytes, recover from the lake, wait out the
+ * settle time); returns the files to load.
  */
-async function committedLandingBatches(
-  paths: HomePaths,
-  groupRecords: Map<string, GroupRecord>,
-): Promise<{ byTable: Map<string, Map<string, string>>; groupTags: Set<string> }> {
-  const byTable = new Map<string, Map<string, string>>();
-  const groupTags = new Set<string>();
-  for (const table of [...LANDING_FEEDS, "dead_letters"]) {
-    const keys = new Map<string, string>();
-    for (const name of await readdir(path.join(paths.bronze, table))) {
-      const match = /^\d{16}-(\d{8}T\d{12}Z-([0-9a-f]{20}))\.parquet$/.exec(name);
-      if (!match) continue;
-      const [, batch, tag] = match as unknown as [string, string, string];
-      const group = groupRecords.get(tag);
-      if (group === undefined) keys.set(tag, batch);
-      else {
-        groupTags.add(tag);
-        for (const member of group.members) keys.set(member.key, batch);
-      }
+async function classifyAll(candidates: readonly LandingCandidate[], context: ClassifyContext, steps: ClassifySteps): Promise<NewFile[]> {
+  const { tally } = steps;
+  const classified = candidates.map((candidate) => ({ candidate, decision: classifyLandingFile(candidate, context) }));
+  const pending = classified.filter(({ decision }) => ["new", "settling", "recover"].includes(decision.kind));
+  tally.start(candidates.length, pending.length);
+  const toLoad: NewFile[] = [];
+  const settling: { candidate: LandingCandidate; waitMs: number }[] = [];
+  for (const { candidate, decision } of classified) {
+    switch (decision.kind) {
+      case "ignored":
+        tally.ignored(candidate.relative);
+        break;
+      case "loaded":
+        tally.alreadyLoaded();
+        break;
+      case "changeReported":
+        tally.changedBefore();
+        break;
+      case "compare":
+        await unlessGone(candidate.relative, tally, () => compare(candidate, decision.previous, steps));
+        break;
+      case "recover":
+        await unlessGone(candidate.relative, tally, () => recover(decision, steps));
+        break;
+      case "settling":
+        settling.push({ candidate, waitMs: decision.waitMs });
+        break;
+      case "new":
+        toLoad.push(decision.file);
+        break;
     }
-    byTable.set(table, keys);
   }
-  return { byTable, groupTags };
+  if (settling.length === 0) return toLoad;
+  // Young files are watched once for the rest of their settle time: unchanged by then, they load now.
+  await sleep(Math.max(...settling.map((s) => s.waitMs)));
+  const settled = new Set<string>();
+  for (const { candidate } of settling) {
+    const now = await lstat(candidate.absolute).catch((error: unknown) => error as Error);
+    if (now instanceof Error) tally.skippedFile(candidate.relative, fileProblem(now) ?? now.message);
+    else if (!now.isFile() || !sameStamp(now, candidate)) {
+      tally.skippedFile(candidate.relative, `still being written (changed within the last ${context.settleMs} ms); it loads once it stops changing`);
+    } else settled.add(candidate.relative);
+  }
+  const again = { ...context, nowMs: Date.now(), settled };
+  for (const { candidate } of settling) {
+    if (!settled.has(candidate.relative)) continue;
+    // Settling is decided after the manifest and the lake were looked at, so a settled file is new.
+    const decision = classifyLandingFile(candidate, again);
+    if (decision.kind === "new") toLoad.push(decision.file);
+  }
+  return toLoad;
 }
 
-/** Rows of one landing file (`_source`) in a committed batch, which may hold other files' rows too (a group). */
-async function countRows(writer: LakeWriter, paths: HomePaths, table: string, batch: string, source: string): Promise<number> {
-  const file = path.join(paths.bronze, table, `*-${batch}.parquet`);
-  const result = await writer.connection.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(file)}) WHERE _source = ${sqlString(source)}`);
-  return Number(result.getRowsJS()[0]?.[0] ?? 0);
+/** Runs one classify action on a file; a file that vanished or cannot be read meanwhile is reported and left. */
+async function unlessGone(relative: string, tally: LandingTally, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    const problem = fileProblem(error);
+    if (problem === undefined) throw error;
+    tally.skippedFile(relative, problem);
+  }
+}
+
+/** A loaded file whose size or mtime changed: the same bytes count as loaded; other bytes are refused, reported once. */
+async function compare(candidate: LandingCandidate, previous: ManifestEntry, steps: ClassifySteps): Promise<void> {
+  if ((await hashFile(candidate.absolute)) === previous.sha256) {
+    steps.tally.alreadyLoaded();
+    return;
+  }
+  steps.tally.changed(candidate.relative, `changed after it was loaded on ${previous.loadedAt} (size ${previous.size} → ${candidate.size} bytes); not reloaded`);
+  await steps.recorder.record({ ...previous, changeReported: { size: candidate.size, mtimeMs: candidate.mtimeMs } });
+}
+
+/** A file whose batches a crashed load committed: its rows are counted in the lake and the manifest entry written. */
+async function recover(decision: Extract<ReturnType<typeof classifyLandingFile>, { kind: "recover" }>, steps: ClassifySteps): Promise<void> {
+  const { file, stamp, dataBatch, deadBatch } = decision;
+  const source = `landing:${file.relative}`;
+  const rows = await countCommittedRows(steps.writer, steps.paths, file.feed, dataBatch, source);
+  const deadLetters = deadBatch === undefined ? 0 : await countCommittedRows(steps.writer, steps.paths, "dead_letters", deadBatch, source);
+  await steps.recorder.record(manifestEntry(stamp, await hashFile(file.absolute), [deadBatch, dataBatch], rows, deadLetters));
+  steps.tally.recovered(file.relative, rows);
 }

@@ -1,5 +1,5 @@
+import { displayText } from "../../lib/displayText.js";
 import type { LakeWriter } from "../../lake/lakeWriter.js";
-import { sqlIdentifier } from "../../lake/sqlText.js";
 import { BAD_LINE_ABORT, type BadLines } from "./badLines.js";
 import { csvBronzeSelect, csvCheckedLinesSql, csvHeaderSql, deadLetterSelect, kafkaBronzeSelect, kafkaCheckedLinesSql } from "./checkedLinesSql.js";
 import { kafkaEnvelopeFastSql } from "./kafkaEnvelopeSql.js";
@@ -8,6 +8,9 @@ import type { LandingScan } from "./landingScan.js";
 
 /** A landing file that cannot be read at all; the loader quarantines it with `message` as the reason. */
 export class UnreadableLandingFile extends Error {}
+
+/** Raised before a commit when the file changed while it was read: nothing of it is committed, it loads once settled. */
+export class LandingFileChanged extends Error {}
 
 export interface LandingFile {
   absolute: string;
@@ -38,9 +41,14 @@ export interface LandingFileOptions {
    * streams through the line-by-line checks instead; a count that resolves to undefined makes the fast path fail.
    */
   lines?: Promise<number | undefined>;
+  /**
+   * Runs before each of the file's batches commits; throwing discards it. The loader checks there that the file
+   * did not change while it was read and, for gzip, that it decompresses to its end.
+   */
+  verify?: () => Promise<void>;
 }
 
-const CHECKED = sqlIdentifier("landing_checked");
+const CHECKED = "landing_checked";
 
 /**
  * Loads one landing file into bronze. Most files have no bad line, so the file is first streamed straight into the
@@ -51,46 +59,46 @@ const CHECKED = sqlIdentifier("landing_checked");
  */
 export async function loadLandingFile(writer: LakeWriter, file: LandingFile, key: string, options: LandingFileOptions = {}): Promise<LandingFileLoad> {
   const { deadLetterBatchId } = options;
+  const beforeCommit = async () => options.verify?.();
   if (FEED_FORMAT[file.feed] !== file.format) {
     throw new UnreadableLandingFile(`${file.feed} takes ${FEED_FORMAT[file.feed] === "csv" ? "CSV (.csv)" : "JSON lines (.json)"} files`);
   }
   const scan = landingScan([file]);
-  const connection = writer.connection;
   const checked = file.feed === "kafka_multiplex" ? kafkaCheckedLinesSql(scan) : csvCheckedLinesSql(file.feed, scan);
   const bronzeSelect = (rows: string, badLines: BadLines) =>
     file.feed === "kafka_multiplex" ? kafkaBronzeSelect(rows, badLines) : csvBronzeSelect(file.feed, rows, badLines);
   await readable([file], async () => {
     if (file.feed === "kafka_multiplex") return;
-    const header = (await connection.runAndReadAll(csvHeaderSql(scan))).getRowObjectsJS()[0]?.header;
+    const header = (await writer.readRows(csvHeaderSql(scan)))[0]?.header;
     const problem = csvHeaderProblem(file.feed, header);
     if (problem !== undefined) throw new UnreadableLandingFile(problem);
   });
   if (deadLetterBatchId === undefined && file.feed === "kafka_multiplex" && options.lines !== undefined) {
-    const fast = await loadWhole(writer, file, scan, key, options.lines);
+    const fast = await loadWhole(writer, file, scan, key, options.lines, beforeCommit);
     if (fast !== undefined) return { rows: fast.rows, deadLetters: 0, batches: [fast.batchId], path: "fast" };
   } else if (deadLetterBatchId === undefined) {
-    const streamed = await readable([file], () => writer.writeQuery(file.feed, bronzeSelect(`(${checked}) AS checked`, "abort"), { tag: key }), BAD_LINE_ABORT);
+    const streamed = await readable([file], () => writer.writeQuery(file.feed, bronzeSelect(`(${checked}) AS checked`, "abort"), { tag: key, beforeCommit }), BAD_LINE_ABORT);
     if (streamed !== undefined) return { rows: streamed.rows, deadLetters: 0, batches: [streamed.batchId], path: "streamed" };
   }
-  await readable([file], () => connection.run(`CREATE OR REPLACE TEMP TABLE ${CHECKED} AS ${checked}`));
+  await readable([file], () => writer.stageQuery(CHECKED, checked));
   try {
-    const counts = (await connection.runAndReadAll(`SELECT count(*) FILTER (WHERE reason IS NOT NULL) FROM ${CHECKED}`)).getRowsJS()[0];
-    const deadLetters = Number(counts?.[0] ?? 0);
+    const counts = (await writer.readRows(`SELECT count(*) FILTER (WHERE reason IS NOT NULL) AS n FROM ${CHECKED}`))[0];
+    const deadLetters = Number(counts?.n ?? 0);
     const batches: string[] = [];
     if (deadLetters > 0) {
       const now = BigInt(Date.now()) * 1000n;
       const dead = await writer.writeQuery(
         "dead_letters",
         deadLetterSelect(CHECKED, file.feed, now),
-        deadLetterBatchId ? { batchId: deadLetterBatchId } : { tag: key },
+        deadLetterBatchId ? { batchId: deadLetterBatchId, beforeCommit } : { tag: key, beforeCommit },
       );
       batches.push(dead.batchId);
     }
-    const data = await writer.writeQuery(file.feed, bronzeSelect(CHECKED, "skip"), { tag: key });
+    const data = await writer.writeQuery(file.feed, bronzeSelect(CHECKED, "skip"), { tag: key, beforeCommit });
     batches.push(data.batchId);
     return { rows: data.rows, deadLetters, batches, path: "checked" };
   } finally {
-    await connection.run(`DROP TABLE IF EXISTS ${CHECKED}`);
+    await writer.dropStaged(CHECKED);
   }
 }
 
@@ -98,8 +106,9 @@ export async function loadLandingFile(writer: LakeWriter, file: LandingFile, key
  * The fast path for envelope files: undefined when the file has a bad line, a line the reader skips, or text the
  * reader refuses; the checked path then reads it line by line and says which (or quarantines the file).
  */
-async function loadWhole(writer: LakeWriter, file: LandingFile, scan: LandingScan, key: string, lines: Promise<number | undefined>) {
+async function loadWhole(writer: LakeWriter, file: LandingFile, scan: LandingScan, key: string, lines: Promise<number | undefined>, verify: () => Promise<void>) {
   const beforeCommit = async ({ rows }: { rows: number }) => {
+    await verify();
     const expected = await lines;
     if (rows !== expected) throw new SkippedLines(`${rows} rows from ${expected ?? "an unknown number of"} lines`);
   };
@@ -110,7 +119,7 @@ async function loadWhole(writer: LakeWriter, file: LandingFile, scan: LandingSca
 export function csvHeaderProblem(feed: CsvFeed, header: unknown): string | undefined {
   const expected = csvLayout(feed).header;
   if (header === expected) return undefined;
-  return `wrong CSV header: expected '${expected}', found ${header === undefined || header === null ? "no header" : `'${String(header).slice(0, 200)}'`}`;
+  return `wrong CSV header: expected '${expected}', found ${header === undefined || header === null ? "no header" : `'${displayText(String(header), 80)}'`}`;
 }
 
 /** A scan of landing files, each row's `_source` being `landing:<relative path>`. */
@@ -146,12 +155,27 @@ export async function readable<T>(files: readonly LandingFile[], read: () => Pro
     if (expected !== undefined && message.includes(expected)) return undefined;
     if (files.some((f) => isUnreadableFileError(message, f.absolute))) {
       if (retryUnreadable) return undefined;
-      throw new UnreadableLandingFile(firstLines(message));
+      throw new UnreadableLandingFile(unreadableReason(message));
     }
     throw error;
   }
 }
 
-function firstLines(message: string): string {
-  return message.split("\n").filter((line) => line.trim() !== "").slice(0, 3).join(" ").slice(0, 500);
+/**
+ * Why DuckDB could not read a landing file, in pulse's words. DuckDB's own messages quote the offending line
+ * ("Original Line: …", raw bytes and all) and call every text file a CSV (the line splitter is its CSV reader), so
+ * they are never passed on as they are: the reason says what is wrong without repeating the file's contents.
+ */
+export function unreadableReason(message: string): string {
+  const line = /on Line: (\d+)/i.exec(message)?.[1];
+  const at = line === undefined ? "" : ` (line ${line})`;
+  if (/not utf-8 encoded|invalid unicode/i.test(message)) return `not UTF-8 text (a binary file?)${at}`;
+  if (/maximum line size|line size of/i.test(message)) return `has a line longer than 64 MiB${at}`;
+  // The line splitter's column separator is U+0001 (see rawLinesSql): a second column means the line holds one.
+  if (/Expected Number of Columns/i.test(message)) return `has a line with a second column: the control character U+0001 is not allowed${at}`;
+  if (/gzip|zlib|decompress/i.test(message)) return "not a valid gzip file";
+  const malformed = /Malformed JSON[^\n]*?line (\d+)/i.exec(message);
+  if (malformed) return `not JSON lines (malformed JSON at line ${malformed[1]})`;
+  const first = (message.split("\n")[0] ?? "").replace(/^[A-Za-z ]*Error: /, "").replace(/Original Line:.*/, "");
+  return `cannot be read: ${displayText(first, 160)}`;
 }

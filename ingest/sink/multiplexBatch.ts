@@ -56,16 +56,9 @@ export class MultiplexBatch {
   }
 
   /** Stages the columns in the writer's DuckDB and commits them as one kafka_multiplex lake file. */
-  async write(writer: LakeWriter, tag: string, staged: { ready: boolean }): Promise<WrittenBatch> {
-    const connection = writer.connection;
-    if (!staged.ready) {
-      const ddl = COLUMNS.map((c) => `${sqlIdentifier(c.name)} ${c.type.toString()}`).join(", ");
-      await connection.run(`CREATE OR REPLACE TEMP TABLE ${STAGING} (${ddl})`);
-      staged.ready = true;
-    }
-    await connection.run(`DELETE FROM ${STAGING}`);
-    const appender = await connection.createAppender(STAGING);
-    try {
+  async write(writer: LakeWriter, tag: string): Promise<WrittenBatch> {
+    const ddl = COLUMNS.map((c) => `${sqlIdentifier(c.name)} ${c.type.toString()}`).join(", ");
+    await writer.stageAppended(STAGING, ddl, (appender) => {
       const types = COLUMNS.map((c) => c.type);
       for (let start = 0; start < this.length; start += CHUNK_ROWS) {
         const end = Math.min(this.length, start + CHUNK_ROWS);
@@ -73,10 +66,7 @@ export class MultiplexBatch {
         chunk.setColumns(this.columns.map((column) => column.slice(start, end)));
         appender.appendDataChunk(chunk);
       }
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
-    }
+    });
     const names = COLUMNS.map((c) => sqlIdentifier(c.name)).join(", ");
     return writer.writeQuery(
       "kafka_multiplex",

@@ -48,7 +48,6 @@ interface Sealed<C> {
  */
 export class StreamSink<C> {
   private rows = new MultiplexBatch();
-  private readonly staged = { ready: false };
   private deadLetters: BronzeRow[] = [];
   private sealed: Sealed<C> | undefined;
   private flushing: Promise<void> | undefined;
@@ -144,7 +143,7 @@ export class StreamSink<C> {
       batch.deadLettersWritten = batch.deadLetters.length > 0 ? await this.writer.writeRows("dead_letters", batch.deadLetters, { tag: this.opts.tag }) : null;
     }
     if (batch.deadLettersWritten) files.push(batch.deadLettersWritten);
-    if (batch.rows.length > 0) files.push(await batch.rows.write(this.writer, this.opts.tag, this.staged));
+    if (batch.rows.length > 0) files.push(await batch.rows.write(this.writer, this.opts.tag));
     this.sealed = undefined;
     this.failures = 0;
     this.retryAt = 0;

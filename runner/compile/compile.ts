@@ -16,7 +16,21 @@ export interface ProjectConfigOverride {
   defaultLocation?: string;
 }
 
+/** The official CLI gives a compile 60 s (`dataform compile --timeout`); so does pulse. */
+const DEFAULT_COMPILE_TIMEOUT_MS = 60_000;
+
+/** `PULSE_COMPILE_TIMEOUT` (seconds) overrides the default; checked by hand, as compile does not load zod. */
+function compileTimeoutMs(): number {
+  const text = process.env.PULSE_COMPILE_TIMEOUT;
+  if (text === undefined || text === "") return DEFAULT_COMPILE_TIMEOUT_MS;
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0)) throw new UserError(`PULSE_COMPILE_TIMEOUT: expected a number of seconds above 0, got '${text}'`);
+  return seconds * 1000;
+}
+
 export interface CompileOptions {
+  /** How long the project's code may run; default PULSE_COMPILE_TIMEOUT seconds, else 60 s. */
+  timeoutMs?: number;
   /**
    * Called with core's session after compiling, while its action builders still exist. pulse uses it to
    * render unit tests of incremental tables, which core itself refuses to compile.
@@ -106,10 +120,20 @@ export function compileProject(projectDirInput: string, override: ProjectConfigO
     message = compileGraph.call(this);
     throw graphBuilt;
   };
+  const timeoutMs = options.timeoutMs ?? compileTimeoutMs();
+  const request = encodeCompileRequest(projectDir, listProjectFiles(projectDir), override);
   try {
-    sandbox.core.main(encodeCompileRequest(projectDir, listProjectFiles(projectDir), override));
+    const finished = sandbox.runWithin(timeoutMs, () => sandbox.core.main(request));
+    if (!finished) {
+      throw new UserError(
+        `compile of the project ${projectDir} did not finish within ${timeoutMs / 1000} s: is there an endless loop in includes/ or definitions/? ` +
+          `(PULSE_COMPILE_TIMEOUT=<seconds> gives it longer)`,
+        1,
+      );
+    }
   } catch (error) {
     // Core throws (rather than reporting a graph error) for broken workflow settings.
+    if (error instanceof UserError) throw error;
     if (error !== graphBuilt) throw new UserError(`compile failed: ${(error as Error).message}`);
   } finally {
     session.compile = compileGraph;

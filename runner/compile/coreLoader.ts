@@ -22,34 +22,76 @@ export function locateCoreBundle(projectDir: string): string {
 
 // Parsing the 1 MB core bundle costs more than the whole compile of a small project, so each bundle is
 // parsed once per process and then evaluated afresh in a new context for every compile.
-const scriptCache = new Map<string, { script: vm.Script; cacheFile: string; cached: boolean }>();
+const scriptCache = new Map<string, { script: vm.Script; cacheFile: string | undefined; digest: Buffer; cached: boolean }>();
 
 /**
- * Where V8's code cache for a bundle lives across processes (as Node's own compile cache does, under the
- * temp dir). The key changes with the bundle file and the Node version, either of which invalidates it.
+ * The per-user folder for V8's code cache of core bundles: `$XDG_CACHE_HOME/pulse/compile-cache`, else
+ * `~/.cache/pulse/compile-cache`. Never a shared temp folder: V8 accepts cached code built from any source of
+ * the same length, so whoever can write this folder runs code as whoever compiles next.
  */
-function codeCacheFile(bundlePath: string, source: string): string {
-  const stat = fs.statSync(bundlePath);
-  const key = createHash("sha256").update(`${bundlePath}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}\0${source.length}`).digest("hex");
-  return path.join(os.tmpdir(), "pulse-compile-cache", `${key.slice(0, 32)}.v8`);
+function compileCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME) ? process.env.XDG_CACHE_HOME : path.join(os.homedir(), ".cache");
+  return path.join(base, "pulse", "compile-cache");
 }
 
-function readIfExists(file: string): Buffer | undefined {
+/** Owned by this user and not writable by anyone else (a folder must be 0700); POSIX only. */
+function ownedPrivately(stat: fs.Stats, privateMask: number): boolean {
+  const uid = process.getuid?.();
+  return (uid === undefined || stat.uid === uid) && (stat.mode & privateMask) === 0;
+}
+
+/**
+ * The cache folder if it can be trusted: created 0700 when missing, then checked without following a link.
+ * A folder that is a link, belongs to another user or is open to others is refused: the cache is skipped.
+ */
+function trustedCacheDir(): string | undefined {
+  const dir = compileCacheDir();
   try {
-    return fs.readFileSync(file);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = fs.lstatSync(dir);
+    return stat.isDirectory() && ownedPrivately(stat, 0o077) ? dir : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * What a cache file must start with: the sha256 of the exact source V8 compiles, the Node version and the
+ * architecture. The file is named by it too; the check on its contents also refuses a file renamed or
+ * written by a process that compiled other source.
+ */
+export function sourceDigest(wrappedSource: string): Buffer {
+  return createHash("sha256").update(`${process.version}\0${process.arch}\0`).update(wrappedSource).digest();
+}
+
+/** The cached code for `digest`, read only from a regular file this user owns that no one else can write. */
+function readCodeCache(file: string, digest: Buffer): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || !ownedPrivately(stat, 0o022)) return undefined;
+    const data = fs.readFileSync(fd);
+    if (data.length <= digest.length || !data.subarray(0, digest.length).equals(digest)) return undefined;
+    return data.subarray(digest.length);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
 function coreScript(bundlePath: string): vm.Script {
   let entry = scriptCache.get(bundlePath);
   if (!entry) {
-    const source = fs.readFileSync(bundlePath, "utf8");
-    const cacheFile = codeCacheFile(bundlePath, source);
-    const cachedData = readIfExists(cacheFile);
-    const script = new vm.Script(wrapCommonJs(source), { filename: bundlePath, cachedData });
-    entry = { script, cacheFile, cached: cachedData !== undefined && !script.cachedDataRejected };
+    const wrapped = wrapCommonJs(fs.readFileSync(bundlePath, "utf8"));
+    const digest = sourceDigest(wrapped);
+    const dir = trustedCacheDir();
+    const cacheFile = dir ? path.join(dir, `${digest.toString("hex")}.v8`) : undefined;
+    const cachedData = cacheFile ? readCodeCache(cacheFile, digest) : undefined;
+    const script = new vm.Script(wrapped, { filename: bundlePath, cachedData });
+    // Without a trusted folder there is nowhere to save to: count it as cached.
+    entry = { script, cacheFile, digest, cached: !cacheFile || (cachedData !== undefined && !script.cachedDataRejected) };
     scriptCache.set(bundlePath, entry);
   }
   return entry.script;
@@ -58,16 +100,15 @@ function coreScript(bundlePath: string): vm.Script {
 /**
  * Saves V8's code cache of the core bundles this process compiled, once per bundle and Node version.
  * Called after a compile, so the cache also holds the functions that compile ran. Never fails a compile:
- * an unwritable temp dir only means the next process parses the bundle again.
+ * an unwritable cache folder only means the next process parses the bundle again.
  */
 export function saveCoreCodeCache(): void {
   for (const entry of scriptCache.values()) {
-    if (entry.cached) continue;
+    if (entry.cached || !entry.cacheFile) continue;
     entry.cached = true;
     try {
-      fs.mkdirSync(path.dirname(entry.cacheFile), { recursive: true });
       const temporary = `${entry.cacheFile}.${process.pid}.tmp`;
-      fs.writeFileSync(temporary, entry.script.createCachedData());
+      fs.writeFileSync(temporary, Buffer.concat([entry.digest, entry.script.createCachedData()]), { mode: 0o600, flag: "wx" });
       fs.renameSync(temporary, entry.cacheFile);
     } catch {
       // Best effort, see above.
@@ -75,7 +116,7 @@ export function saveCoreCodeCache(): void {
   }
 }
 
-function wrapCommonJs(source: string): string {
+export function wrapCommonJs(source: string): string {
   return `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
 }
 
@@ -130,6 +171,24 @@ export class CompileSandbox {
     fn(module.exports, this.requireFrom(path.dirname(this.coreBundlePath)), module, this.coreBundlePath, path.dirname(this.coreBundlePath));
     this.cache.set(this.coreBundlePath, module);
     return module.exports as DataformCore;
+  }
+
+  /**
+   * Runs `task` (which evaluates project code) with V8's execution timeout: a loop in includes/ or a
+   * definition is stopped wherever it runs, also inside the files core requires while `task` runs.
+   * Returns false when time ran out.
+   */
+  runWithin(timeoutMs: number, task: () => void): boolean {
+    this.setGlobal("__pulse_task", task);
+    try {
+      vm.runInContext("__pulse_task()", this.context, { timeout: timeoutMs });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") return false;
+      throw error;
+    } finally {
+      this.setGlobal("__pulse_task", undefined);
+    }
   }
 
   /** Sets a global in the compile context (the CLI sets `workflowSettingsYaml` this way). */

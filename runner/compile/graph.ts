@@ -36,6 +36,7 @@ export interface CompiledTable extends ActionBase {
   protected?: boolean;
   materialized?: boolean;
   onSchemaChange?: "IGNORE" | "FAIL" | "EXTEND" | "SYNCHRONIZE";
+  bigquery?: { labels?: Record<string, string> };
   actionDescriptor?: { description?: string; columns?: ColumnDescriptor[] };
 }
 

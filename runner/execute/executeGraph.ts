@@ -2,6 +2,7 @@ import type { RelationInfo, WarehouseAdapter, WarehouseSession } from "../adapte
 import { targetName, type CompiledDeclaration, type CompiledGraph, type Target } from "../compile/graph.js";
 import { planAction, runsIncrementally, type PlanContext } from "../plan/planAction.js";
 import type { ActionPlan, ActionState, ActionType } from "../plan/steps.js";
+import { UNVERSIONED } from "../plan/semantics.js";
 import { executableActions, executableDependencies, type ExecutableAction } from "../select/actions.js";
 import type { ActionResult } from "./results.js";
 
@@ -10,8 +11,15 @@ export interface ExecuteOptions {
   dryRun: boolean;
   /** Actions running at once. */
   concurrency: number;
+  /** Actions that fail without running, with the reason (e.g. an incremental table that lost rows). */
+  refuse?: Map<string, string>;
   /** Called as each action starts and finishes, for progress output. */
   onProgress?: (event: { phase: "start" | "end"; name: string; result?: ActionResult }) => void;
+  /**
+   * The semantics version each existing incremental table was built under (runner/history/tableSemantics.ts), on a
+   * warehouse that records them; a table absent from it was built under version 1. Unset: nothing is compared.
+   */
+  builtSemantics?: Map<string, string>;
 }
 
 function actionType(action: ExecutableAction): ActionType {
@@ -56,6 +64,8 @@ export async function executeGraph(
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     if (action.action.disabled) return { name, type: actionType(action), status: "disabled", seconds: 0 };
+    const refusal = options.refuse?.get(name);
+    if (refusal) return { name, type: actionType(action), status: "failed", seconds: 0, error: refusal };
     options.onProgress?.({ phase: "start", name });
     let plan: ActionPlan | undefined;
     try {
@@ -63,11 +73,13 @@ export async function executeGraph(
         // A dry run cannot tell a missing source from one the real run provides (the lake's bronze views are
         // only created when the warehouse is opened for writing), so it plans without checking.
         if (!options.dryRun) await checkDeclaredSources(action, declarations, relations, session);
-        const state = await gatherState(action, relations.get(name), session, context, options.dryRun);
+        const built = options.builtSemantics ? (options.builtSemantics.get(name) ?? UNVERSIONED) : undefined;
+        const state = await gatherState(action, relations.get(name), built, session, context, options.dryRun);
         plan = planAction(action, state, context);
-        if (options.dryRun) return { name, type: plan.type, status: "success", mode: plan.mode, seconds: seconds(), plan };
+        const note = plan.note ? { note: plan.note } : {};
+        if (options.dryRun) return { name, type: plan.type, status: "success", mode: plan.mode, ...note, seconds: seconds(), plan };
         const rows = await runSteps(plan, session);
-        return { name, type: plan.type, status: "success", mode: plan.mode, rows, seconds: seconds(), plan };
+        return { name, type: plan.type, status: "success", mode: plan.mode, ...note, rows, seconds: seconds(), plan };
       });
     } catch (error) {
       const failure = error as Error & { rows?: number };
@@ -156,12 +168,13 @@ async function checkDeclaredSources(
 async function gatherState(
   action: ExecutableAction,
   existing: RelationInfo | undefined,
+  builtSemantics: string | undefined,
   session: WarehouseSession,
   context: PlanContext,
   dryRun: boolean,
 ): Promise<ActionState> {
   if (action.kind !== "table") return {};
-  const state: ActionState = { existing };
+  const state: ActionState = { existing, ...(existing && builtSemantics !== undefined ? { builtSemantics } : {}) };
   if (runsIncrementally(action.action, state, context.fullRefresh)) {
     const query = context.translate(action.action.incrementalQuery ?? action.action.query ?? "");
     try {

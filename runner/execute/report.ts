@@ -19,6 +19,11 @@ export function failureDetails(results: ActionResult[]): string[] {
   });
 }
 
+/** Why an action ran in another mode than asked: a table rebuilt in full because its semantics changed. */
+export function modeNotes(results: ActionResult[]): string[] {
+  return results.flatMap((r) => (r.note ? [`${r.name}: ${r.note}`] : []));
+}
+
 /** One line: how many actions did what, and how long it took. */
 export function summaryLine(summary: RunSummary): string {
   const tally = counts(summary.results);
@@ -33,7 +38,7 @@ export function summaryLine(summary: RunSummary): string {
 export function planText(results: ActionResult[]): string {
   return results
     .map((r) => {
-      const header = `-- ${r.name} [${r.type}${r.mode ? `, ${r.mode}` : ""}]${r.status === "failed" ? ` CANNOT PLAN: ${r.error}` : ""}${r.status === "skipped" ? ` (skipped: ${r.skippedBecause})` : ""}`;
+      const header = `-- ${r.name} [${r.type}${r.mode ? `, ${r.mode}` : ""}]${r.status === "failed" ? ` CANNOT PLAN: ${r.error}` : ""}${r.status === "skipped" ? ` (skipped: ${r.skippedBecause})` : ""}${r.note ? `\n-- ${r.note}` : ""}`;
       const steps = (r.plan?.steps ?? []).map((step) => `-- step: ${step.label}\n${step.sql.trim()};`);
       return [header, ...steps].join("\n");
     })

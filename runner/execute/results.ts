@@ -7,6 +7,8 @@ export interface ActionResult {
   type: ActionType;
   status: ActionStatus;
   mode?: ActionPlan["mode"];
+  /** Why the mode differs from the one asked for (ActionPlan.note). */
+  note?: string;
   /** Rows written (tables), changed (incremental) or returned (failing assertions). */
   rows?: number;
   seconds: number;

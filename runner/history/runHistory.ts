@@ -1,11 +1,12 @@
 import type { WarehouseAdapter } from "../adapters/adapter.js";
 import type { RunSummary } from "../execute/results.js";
 import { counts } from "../execute/results.js";
+import { SECRET_HINT, redactCommandLine } from "./redactCommand.js";
 
 /** Where run history lives in the warehouse, beside the project's own schemas. */
 export const HISTORY_SCHEMA = "pulse_meta";
 
-function literal(value: string | number | boolean | undefined | null): string {
+export function literal(value: string | number | boolean | undefined | null): string {
   if (value === undefined || value === null) return "null";
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
   if (typeof value === "boolean") return value ? "true" : "false";
@@ -23,6 +24,21 @@ const CREATE_ACTION_RESULTS = `create table if not exists ${HISTORY_SCHEMA}.acti
 // Added after the first release of the table: older warehouses gain the column on their next run.
 const ADD_LAKE_SNAPSHOT = `alter table ${HISTORY_SCHEMA}.runs add column if not exists lake_snapshot bigint`;
 
+/**
+ * Command lines stored before they were redacted (older pulse versions) are redacted in place. Rows already
+ * redacted hold `***`, and lines with nothing that looks secret are left to SQL, so a history of thousands of
+ * runs costs one filtered scan per run.
+ */
+async function redactStoredCommands(adapter: WarehouseAdapter): Promise<void> {
+  const stored = await adapter.query(
+    `select run_id, command from ${HISTORY_SCHEMA}.runs where command not like '%***%' and regexp_matches(command, ${literal(SECRET_HINT.source)}, 'i')`,
+  );
+  for (const row of stored) {
+    const redacted = redactCommandLine(String(row.command));
+    if (redacted !== row.command) await adapter.execute(`update ${HISTORY_SCHEMA}.runs set command = ${literal(redacted)} where run_id = ${literal(String(row.run_id))}`);
+  }
+}
+
 /** Records a finished run and each action's result, so past runs can be queried with SQL. */
 export async function recordRun(
   adapter: WarehouseAdapter,
@@ -34,6 +50,7 @@ export async function recordRun(
   await adapter.execute(CREATE_RUNS);
   await adapter.execute(CREATE_ACTION_RESULTS);
   await adapter.execute(ADD_LAKE_SNAPSHOT);
+  await redactStoredCommands(adapter);
   const status = tally.failed > 0 ? "failed" : "success";
   await adapter.execute(
     `insert into ${HISTORY_SCHEMA}.runs (run_id, started_at, finished_at, status, command, full_refresh, actions, succeeded, failed, skipped, lake_snapshot) values (${[

@@ -4,6 +4,7 @@ import type { ExecutableAction } from "../select/actions.js";
 import * as sql from "./sql.js";
 import { PlanError, type ActionPlan, type ActionState, type Step } from "./steps.js";
 import { schemaChangeSteps } from "./schemaChange.js";
+import { semanticsChange } from "./semantics.js";
 
 export interface PlanContext {
   dialect: Dialect;
@@ -14,9 +15,20 @@ export interface PlanContext {
   translate(sql: string): string;
 }
 
-/** Whether a table action runs incrementally on this run, given what exists — Dataform's rule. */
+/**
+ * Whether a table action runs incrementally on this run, given what exists — Dataform's rule, plus one of pulse's:
+ * a table built under another semantics version than its definition declares is rebuilt in full (its stored rows
+ * follow the old rules, which merging never revisits). A protected table is never rebuilt, so that is an error
+ * naming the full refresh to run.
+ */
 export function runsIncrementally(table: CompiledTable, state: ActionState, fullRefresh: boolean): boolean {
   if (table.enumType !== "INCREMENTAL" || state.existing?.kind !== "table") return false;
+  const change = semanticsChange(table, state.builtSemantics);
+  if (change && table.protected === true) {
+    const name = [table.target.schema, table.target.name].filter(Boolean).join(".");
+    throw new PlanError(`${name} is protected, but ${change}: remove protected from its config and run \`npx pulse run --actions ${name} --full-refresh\``);
+  }
+  if (change) return false;
   return !fullRefresh || table.protected === true;
 }
 
@@ -28,8 +40,20 @@ function operationSteps(queries: string[] | undefined, label: string, t: (text: 
   return (queries ?? []).filter((q) => q.trim() !== "").map((q): Step => ({ kind: "sql", label, sql: t(q) }));
 }
 
+/**
+ * An action whose file holds no SQL (an empty `.sqlx` compiles to an operation with one empty query) fails
+ * naming its file: sent as is, DuckDB's only answer is "Error in native callback".
+ */
+function assertHasSql(action: ExecutableAction): void {
+  const texts = action.kind === "operation" ? (action.action.queries ?? []) : [action.action.query ?? ""];
+  if (texts.every((text) => text.trim() === "")) {
+    throw new PlanError(`${action.action.fileName ?? action.name} has no SQL to run (the file is empty or holds only a config block)`);
+  }
+}
+
 /** Builds the ordered statements of one action. Pure: everything it needs is in its arguments. */
 export function planAction(action: ExecutableAction, state: ActionState, context: PlanContext): ActionPlan {
+  assertHasSql(action);
   const target = action.action.target;
   const relation = context.relation(target);
   const t = (text: string) => context.translate(text);
@@ -79,7 +103,9 @@ export function planAction(action: ExecutableAction, state: ActionState, context
   steps.push({ kind: "sql", label: type === "view" ? "create view" : "create table", sql: type === "view" ? sql.createViewAs(relation, query) : sql.createTableAs(relation, query) });
   steps.push(...operationSteps(table.postOps, "post-operation", t));
   const mode = !state.existing ? "create" : type === "incremental" ? "full-refresh" : "replace";
-  return { name: action.name, type, mode, steps, rowCountSql: type === "view" ? undefined : sql.countRows(relation) };
+  const change = state.existing && !context.fullRefresh ? semanticsChange(table, state.builtSemantics) : undefined;
+  const note = change ? `rebuilt in full: ${change}` : undefined;
+  return { name: action.name, type, mode, steps, ...(note ? { note } : {}), rowCountSql: type === "view" ? undefined : sql.countRows(relation) };
 }
 
 function incrementalSteps(table: CompiledTable, state: ActionState, relation: string, context: PlanContext): Step[] {

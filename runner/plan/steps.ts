@@ -18,6 +18,8 @@ export interface ActionPlan {
   /** How a table is materialized on this run; absent for operations and assertions. */
   mode?: "create" | "replace" | "incremental" | "full-refresh";
   steps: Step[];
+  /** Why the action runs in a mode other than the one asked for (an incremental table rebuilt in full). */
+  note?: string;
   /** Counts the rows of the built relation, for the report, when the build statement cannot say. */
   rowCountSql?: string;
 }
@@ -28,6 +30,8 @@ export interface ActionState {
   existing?: RelationInfo;
   /** The columns the incremental query produces, when the action will run incrementally. */
   incrementalColumns?: Column[];
+  /** The semantics version the existing table was built under, where the warehouse records it (see semantics.ts). */
+  builtSemantics?: string;
 }
 
 export class PlanError extends Error {}

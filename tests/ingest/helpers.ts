@@ -7,7 +7,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { Kafka, logLevel } from "kafkajs";
 import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST } from "../../services/services.js";
 import { PACKAGE_ROOT } from "../../lib/home.js";
-import { bronzeFilesAsRead } from "../../lake/kafkaMessageId.js";
+import { bronzeFilesAsRead } from "../../lake/lakeReader.js";
 
 export { REFERENCE } from "../referenceData.js";
 /** Reference set 1's messages per topic (README of the reference data). */

@@ -7,6 +7,8 @@ import { BRONZE_TABLE_NAMES, bronzeColumns } from "../../lake/bronzeTables.js";
 import { bronzeViewStatements } from "../../lake/bronzeViews.js";
 import { EMPTY_BATCH_FILE, ensureLake } from "../../lake/ensureLake.js";
 import { LakeWriter } from "../../lake/lakeWriter.js";
+import { storedKafkaMessageId } from "../../lake/kafkaMessageId.js";
+import { kafkaSource } from "../../ingest/sources/kafka/incarnation.js";
 import { tempHome } from "../landing/landingTestHome.js";
 
 async function warehouse(statements: string[], sql: string[]): Promise<Record<string, unknown>[][]> {
@@ -61,18 +63,21 @@ describe("bronze views", () => {
     ]);
   });
 
-  it("derives kafka_multiplex message_id from the Kafka coordinates where a file leaves it NULL, and keeps a Pub/Sub id", async () => {
+  it("derives kafka_multiplex message_id from the Kafka coordinates where a file leaves it NULL, and keeps a Pub/Sub id and a recreated topic's", async () => {
     const home = await tempHome();
     const writer = await LakeWriter.open(home);
     const message = { key: null, value: "{}", timestamp: 1678492800, date: "2023-03-11", _source_line: null };
     await writer.writeRows("kafka_multiplex", [
       { ...message, topic: "bpm", partition: 2, offset: 41n, message_id: null, _source: "kafka:bpm" },
       { ...message, topic: "workout", partition: null, offset: null, message_id: "9876543210", _source: "pubsub:workout" },
+      // The same coordinates in the topic's second incarnation (ingest/sources/kafka/incarnation.ts).
+      { ...message, topic: "bpm", partition: 2, offset: 41n, message_id: storedKafkaMessageId("bpm", 2, 41, 1), _source: kafkaSource("bpm", 1) },
     ]);
     await writer.close();
-    const [rows] = await warehouse(bronzeViewStatements(homePaths(home).lake), [`SELECT topic, message_id FROM bronze.kafka_multiplex ORDER BY topic`]);
+    const [rows] = await warehouse(bronzeViewStatements(homePaths(home).lake), [`SELECT topic, message_id FROM bronze.kafka_multiplex ORDER BY topic, message_id`]);
     expect(rows).toEqual([
       { topic: "bpm", message_id: "bpm/2/41" },
+      { topic: "bpm", message_id: "bpm@1/2/41" },
       { topic: "workout", message_id: "9876543210" },
     ]);
   });

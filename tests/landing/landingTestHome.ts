@@ -5,7 +5,7 @@ import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll } from "vitest";
 import { homePaths } from "../../lib/home.js";
-import { bronzeFilesAsRead } from "../../lake/kafkaMessageId.js";
+import { bronzeFilesAsRead } from "../../lake/lakeReader.js";
 import type { LandingFeed } from "../../ingest/landing/landingFeeds.js";
 
 import { REFERENCE } from "../referenceData.js";

@@ -16,7 +16,8 @@ const GOOD_KAFKA = [
   envelope({ offset: 3, timestamp: 1678492800000 }),
   "   ",
   envelope({ offset: 4, topic: "t\u0001x", value: '{"note":"ü €"}' }),
-  `{"key":"k","value":"v","topic":"bpm","partition":2,"offset":5,"timestamp":1678492800.0}`,
+  // The payload passes bpm's checks (as on the stream path); the timestamp's ".0" is accepted.
+  `{"key":"k","value":"{\\"device_id\\":1,\\"time\\":1,\\"heartrate\\":null}","topic":"bpm","partition":2,"offset":5,"timestamp":1678492800.0}`,
 ];
 
 const GOOD_GYM = ["mac_address,gym,login,logout", "aa:bb,5,1678521600,1678526100", "aa:cc,6,1678521600.5,", "", "aa:dd,+7,1678521600,1678526100"];

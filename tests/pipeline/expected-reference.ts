@@ -14,10 +14,13 @@
 //   covering their sessions, so a session (start, end] holds end - start readings: 12474/1/1
 //   1678525800 - 1678521900 = 3,900; 14633/1/1 1678610700 - 1678608300 = 2,400; 14633/1/2
 //   1678646100 - 1678644300 = 1,800. Set 1: 3,900 rows; after set 2: 8,100.
-// - workout_bpm_summary: those sessions, all complete (their end_time is more than 30 s before the newest
-//   end_time). min/max/avg are over the same readings; avg to 1e-6 bpm (the pipeline sums heart rates
-//   rounded to 1e-6, see the model). Ages on 2024-01-01: 12474 born 07/25/1939 -> 84 -> 75-85;
-//   14633 born 09/04/1997 -> 26 -> 25-35.
+// - workout_bpm_summary: a session is summarized once its end_time is at most the newest end_time among the
+//   sessions with readings, minus 30 s, and only while its user has a profile (all of them do). Set 1: the
+//   only session with readings is 12474/1/1, which sets the watermark itself (its end - 30 s): 0 rows. After
+//   set 2 the newest is 14633/1/2 (end 1678646100): 12474/1/1 and 14633/1/1 are complete, 14633/1/2 is not:
+//   2 rows. min/max/avg are over the same readings; avg to 1e-6 bpm (the pipeline sums heart rates rounded
+//   to 1e-6, see the model). Ages on 2024-01-01: 12474 born 07/25/1939 -> 84 -> 75-85; 14633 born
+//   09/04/1997 -> 26 -> 25-35.
 // - gym_summary: each session's user's MAC has exactly one visit with login <= start <= logout; minutes
 //   are (logout - login) / 60 and (stop - start) / 60, e.g. 4c:c5:9f:cb:13:bd: (1678526100 - 1678521600) / 60
 //   = 75, (1678525800 - 1678521900) / 60 = 65; date is the login's UTC date.
@@ -84,7 +87,7 @@ export const EXPECTED_AFTER_SET_1: ExpectedReference = {
     users: 5, gym_logs: 8, user_profile: 5, workouts: 16, heart_rate: 253_801,
     completed_workouts: 8, workout_bpm: 3_900, user_bins: 5,
   },
-  workoutBpmSummary: [SESSION_12474_1],
+  workoutBpmSummary: [],
   gymSummary: GYM_SET_1,
 };
 
@@ -99,10 +102,6 @@ export const EXPECTED_AFTER_SET_2: ExpectedReference = {
     {
       user_id: 14633, workout_id: 1, session_id: 1, age: "25-35", gender: "F", city: "Gardena", state: "CA",
       min_bpm: 35.004431967032566, avg_bpm: 64.25011389628303, max_bpm: 94.91127071588053, num_recordings: 2400,
-    },
-    {
-      user_id: 14633, workout_id: 1, session_id: 2, age: "25-35", gender: "F", city: "Gardena", state: "CA",
-      min_bpm: 35.02519329184149, avg_bpm: 64.9220239218295, max_bpm: 94.98267367758888, num_recordings: 1800,
     },
   ],
   gymSummary: [

@@ -44,6 +44,7 @@ function oracle(sets: number[]): ExpectedReference {
     for (const r of registered) if (!users.has(Number(r.user_id))) users.set(Number(r.user_id), r);
     gyms.push(...csvRows(`test_data/5-gym_logins_${s}.csv`));
     const info = payloads(`test_data/2-user_info_${s}.json`);
+    // The latest event per user wins; a user whose latest is a delete has no profile.
     for (const p of info) if (!profiles.has(p.user_id) || profiles.get(p.user_id)!.timestamp < p.timestamp) profiles.set(p.user_id, p);
     const events = payloads(`test_data/4-workout_${s}.json`);
     for (const w of events) workouts.set([w.user_id, w.workout_id, w.session_id, w.action].join("/"), w.timestamp);
@@ -58,9 +59,9 @@ function oracle(sets: number[]): ExpectedReference {
       ? [{ user_id: Number(u), workout_id: Number(w), session_id: Number(s), start, stop }]
       : [];
   });
-  const summary: SummaryRow[] = [];
+  const current = (user: number) => (profiles.get(user)?.update_type === "delete" ? undefined : profiles.get(user));
   let workoutBpm = 0;
-  for (const s of sessions) {
+  const withReadings = sessions.flatMap((s) => {
     const device = users.get(s.user_id)!.device_id;
     const hrs: number[] = [];
     for (let t = Math.floor(s.start) + 1; t <= s.stop; t++) {
@@ -68,14 +69,19 @@ function oracle(sets: number[]): ExpectedReference {
       if (hr !== undefined && hr !== null && hr > 0) hrs.push(hr);
     }
     workoutBpm += hrs.length;
-    if (hrs.length === 0) continue;
-    const p = profiles.get(s.user_id)!;
-    summary.push({
+    return hrs.length === 0 ? [] : [{ ...s, hrs }];
+  });
+  // Complete: ended at least 30 s before the newest end among the sessions that have readings.
+  const watermark = Math.max(...withReadings.map((s) => s.stop)) - 30;
+  const summary: SummaryRow[] = withReadings.flatMap(({ hrs, ...s }) => {
+    const p = current(s.user_id);
+    if (s.stop > watermark || p === undefined) return [];
+    return [{
       user_id: s.user_id, workout_id: s.workout_id, session_id: s.session_id,
       age: ageBin(p.dob, AS_OF_DATE), gender: p.gender, city: p.address.city, state: p.address.state,
       min_bpm: Math.min(...hrs), avg_bpm: hrs.reduce((a, b) => a + b, 0) / hrs.length, max_bpm: Math.max(...hrs), num_recordings: hrs.length,
-    });
-  }
+    }];
+  });
   const gym: GymRow[] = sessions.flatMap((s) =>
     gyms
       .filter((g) => g.mac_address === users.get(s.user_id)!.mac_address && Number(g.login) <= s.start && s.start <= Number(g.logout))
@@ -90,8 +96,8 @@ function oracle(sets: number[]): ExpectedReference {
   return {
     bronze: { registered_users: registrations, gym_logins: gyms.length, kafka_multiplex: kafka, dead_letters: 0 },
     silver: {
-      users: users.size, gym_logs: new Set(gyms.map((g) => `${g.mac_address}/${g.gym}/${g.login}`)).size, user_profile: profiles.size,
-      workouts: workouts.size, heart_rate: readings.size, completed_workouts: sessions.length, workout_bpm: workoutBpm, user_bins: profiles.size,
+      users: users.size, gym_logs: new Set(gyms.map((g) => `${g.mac_address}/${g.gym}/${g.login}`)).size, user_profile: [...profiles.keys()].filter((u) => current(u)).length,
+      workouts: workouts.size, heart_rate: readings.size, completed_workouts: sessions.length, workout_bpm: workoutBpm, user_bins: [...profiles.keys()].filter((u) => current(u)).length,
     },
     workoutBpmSummary: summary.sort((a, b) => a.user_id - b.user_id || a.session_id - b.session_id),
     gymSummary: gym,

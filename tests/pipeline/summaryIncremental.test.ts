@@ -1,25 +1,10 @@
 import { expect, it } from "vitest";
 import { ingestAndRun, landText, query, snapshot, tempHome } from "./pipelineHarness.js";
-import { profile, reading, REGISTRATIONS_HEADER, T0, workout } from "./wearableEvents.js";
+import { landFirstDelivery, profile, reading, REGISTRATIONS_HEADER, T0, workout } from "./wearableEvents.js";
 
 // gold.workout_bpm_summary's incremental paths that a plain new delivery does not take: a summarized session that
 // silver.workout_bpm no longer has rows for is dropped (looked for only among sessions whose window or wearer
 // changed), and a user whose bin changed gets it on their stored rows, statistics kept, without a recomputation.
-
-/** Two sessions (user 1 on device 100, then user 2 on device 200, which ends last so the first is complete). */
-function landFirstDelivery(home: string): void {
-  landText(home, "registered_users", "u1.csv", `${REGISTRATIONS_HEADER}1,100,aa:01,${T0 - 3600}\n2,200,aa:02,${T0 - 3600}\n`);
-  const lines = [
-    workout(1, 1, 1, "start", T0),
-    workout(2, 1, 1, "stop", T0 + 600),
-    workout(3, 2, 2, "start", T0 + 1200),
-    workout(4, 2, 2, "stop", T0 + 1800),
-    ...[60, 120, 180].map((s, i) => reading(10 + i, 100, T0 + s)),
-    ...[1260, 1320].map((s, i) => reading(20 + i, 200, T0 + s)),
-    profile(30, 1, T0 - 3600, "Fresno"),
-  ];
-  landText(home, "kafka_multiplex", "a.json", `${lines.join("\n")}\n`);
-}
 
 /** A late registration of user 1, earlier than the first, on a device that sent nothing: it becomes the wearer. */
 function landEarlierRegistration(home: string): void {
@@ -63,4 +48,81 @@ it("gives a user's new bin to their summarized sessions, statistics unchanged, a
   landText(once, "kafka_multiplex", "b.json", `${moved}\n`);
   await ingestAndRun(once);
   expect(await snapshot(home, false)).toEqual(await snapshot(once, false));
+});
+
+// The join to silver.user_bins is inner, maintained incrementally; the completion watermark is measured over the
+// sessions that have readings. Each case ends by comparing with one full build over the same data.
+
+/** Lands `deliveries` in turn into one home with a run after each, and all at once into another; returns the first. */
+async function deliverInTurnAndAtOnce(deliveries: ((home: string) => void)[], check: (home: string, step: number) => Promise<void>): Promise<void> {
+  const home = tempHome();
+  for (const [step, deliver] of deliveries.entries()) {
+    deliver(home);
+    await ingestAndRun(home);
+    await check(home, step);
+  }
+  const once = tempHome();
+  for (const deliver of deliveries) deliver(once);
+  await ingestAndRun(once);
+  expect(await snapshot(home, false)).toEqual(await snapshot(once, false));
+}
+
+const summarized = (home: string) => query(home, "select user_id, session_id, city, num_recordings from gold.workout_bpm_summary order by all");
+
+it("removes a user's sessions when their profile is deleted and brings them back when it is created again", async () => {
+  await deliverInTurnAndAtOnce(
+    [
+      landFirstDelivery,
+      (home) => landText(home, "kafka_multiplex", "delete.json", `${profile(40, 1, T0 + 5000, "Fresno", "delete")}\n`),
+      (home) => landText(home, "kafka_multiplex", "again.json", `${profile(41, 1, T0 + 6000, "Ukiah")}\n`),
+    ],
+    async (home, step) => {
+      const want = [
+        [{ user_id: 1, session_id: 1, city: "Fresno", num_recordings: 3 }],
+        [],
+        [{ user_id: 1, session_id: 1, city: "Ukiah", num_recordings: 3 }],
+      ][step];
+      expect(await summarized(home)).toEqual(want);
+    },
+  );
+});
+
+it("summarizes a session whose profile arrives after its readings, once it arrives", async () => {
+  await deliverInTurnAndAtOnce(
+    [
+      landFirstDelivery,
+      // user 2's session (readings, complete once a later session with readings ends) has no profile yet
+      (home) => landText(home, "kafka_multiplex", "later.json", `${[workout(50, 1, 3, "start", T0 + 2400), workout(51, 1, 3, "stop", T0 + 3000), reading(52, 100, T0 + 2500)].join("\n")}\n`),
+      (home) => landText(home, "kafka_multiplex", "profile.json", `${profile(53, 2, T0 + 100, "Davis")}\n`),
+    ],
+    async (home, step) => {
+      const user2 = { user_id: 2, session_id: 2, city: "Davis", num_recordings: 2 };
+      const want = [
+        [{ user_id: 1, session_id: 1, city: "Fresno", num_recordings: 3 }],
+        [{ user_id: 1, session_id: 1, city: "Fresno", num_recordings: 3 }],
+        [{ user_id: 1, session_id: 1, city: "Fresno", num_recordings: 3 }, user2],
+      ][step];
+      expect(await summarized(home)).toEqual(want);
+    },
+  );
+});
+
+it("moves the completion watermark only with sessions that have readings, forward and back", async () => {
+  const onlyUser1 = (home: string) => {
+    landText(home, "registered_users", "u1.csv", `${REGISTRATIONS_HEADER}1,100,aa:01,${T0 - 3600}\n2,200,aa:02,${T0 - 3600}\n`);
+    const lines = [workout(1, 1, 1, "start", T0), workout(2, 1, 1, "stop", T0 + 600), ...[60, 120].map((s, i) => reading(10 + i, 100, T0 + s)), profile(30, 1, T0 - 3600, "Fresno")];
+    landText(home, "kafka_multiplex", "a.json", `${lines.join("\n")}\n`);
+  };
+  // A later session without readings: the newest workout end moves, the watermark does not.
+  const silentSession = (home: string) =>
+    landText(home, "kafka_multiplex", "b.json", `${[workout(3, 2, 2, "start", T0 + 1200), workout(4, 2, 2, "stop", T0 + 1800), profile(31, 2, T0 - 3600, "Davis")].join("\n")}\n`);
+  // Its readings arrive: the watermark passes user 1's session.
+  const itsReadings = (home: string) => landText(home, "kafka_multiplex", "c.json", `${reading(20, 200, T0 + 1300)}\n`);
+  // User 2's registration is moved to a device that sent nothing: the session loses its readings, the watermark
+  // falls back before user 1's end, and user 1's row goes, as in a full build.
+  const otherDevice = (home: string) => landText(home, "registered_users", "u2.csv", `${REGISTRATIONS_HEADER}2,300,aa:03,${T0 - 7200}\n`);
+  await deliverInTurnAndAtOnce([onlyUser1, silentSession, itsReadings, otherDevice], async (home, step) => {
+    const want = [[], [], [{ user_id: 1, session_id: 1, city: "Fresno", num_recordings: 2 }], []][step];
+    expect(await summarized(home)).toEqual(want);
+  });
 });

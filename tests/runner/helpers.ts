@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -119,4 +119,49 @@ export async function homeAfterFirstRun(...args: string[]): Promise<string> {
   const result = await runFixture(home, ...args);
   if (result.code !== 0) throw new Error(`first run failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   return home;
+}
+
+/**
+ * `pulse run` of the fixture plus one operation, `sql`, in which GATE names a FIFO in the home: DuckDB blocks
+ * opening it until the test calls `openGate`, so the run holds the warehouse exactly as long as the test needs.
+ * `started` resolves once the run serves reads (its warehouse is open).
+ */
+export function gatedRun(
+  home: string,
+  sql: string,
+): { child: ChildProcess; started: Promise<void>; exited: Promise<number | null>; reached(): Promise<number | undefined>; openGate(): Promise<void> } {
+  const project = path.join(tempDir(), "project");
+  fs.cpSync(FIXTURE, project, { recursive: true });
+  const gate = path.join(home, "gate.fifo");
+  execFileSync("mkfifo", [gate]);
+  fs.writeFileSync(path.join(project, "definitions", "gated_by_test.sqlx"), `config { type: "operations" }\n${sql.replaceAll("GATE", gate)}\n`);
+  const child = spawn(process.execPath, [CLI, "run", "--project", project, "--home", home], { stdio: "ignore" });
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const started = (async () => {
+    for (let waited = 0; !fs.existsSync(path.join(home, "query.sock")); waited += 50) {
+      if (waited > 60_000 || child.exitCode !== null) throw new Error("the run never started serving reads");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  // The FIFO's write end, once the run has opened it for reading (a blocking open would hang the test if the run
+  // never got there): while it stays open the run waits in read(). After a minute the run is killed instead.
+  const reached = async (): Promise<number | undefined> => {
+    for (let waited = 0; waited < 60_000 && child.exitCode === null; waited += 50) {
+      try {
+        return fs.openSync(gate, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENXIO") throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    child.kill("SIGKILL");
+    return undefined;
+  };
+  const openGate = async () => {
+    const fd = await reached();
+    if (fd === undefined) return;
+    fs.writeSync(fd, "open");
+    fs.closeSync(fd);
+  };
+  return { child, started, exited, reached, openGate };
 }

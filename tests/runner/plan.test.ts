@@ -175,6 +175,25 @@ describe("planAction", () => {
     expect(plan({ ...incremental, protected: true }, existingTable, true).mode).toBe("incremental");
   });
 
+  it("rebuilds an incremental table built under another semantics version than it declares, and says why", () => {
+    const v2: CompiledTable = { ...incremental, bigquery: { labels: { pulse_semantics: "2" } } };
+    const rebuilt = plan(v2, { ...existingTable, builtSemantics: "1" });
+    expect(rebuilt.mode).toBe("full-refresh");
+    expect(rebuilt.note).toBe("rebuilt in full: its stored rows were built under semantics version 1 and the definition now declares version 2 (label pulse_semantics)");
+    expect(plan(v2, { ...existingTable, builtSemantics: "2" }).mode).toBe("incremental");
+    // No label is version 1; a warehouse that records nothing is not compared.
+    expect(plan(incremental, { ...existingTable, builtSemantics: "1" }).mode).toBe("incremental");
+    expect(plan(v2, existingTable).mode).toBe("incremental");
+    expect(plan(v2, { ...existingTable, builtSemantics: "1" }, true).note).toBeUndefined();
+  });
+
+  it("refuses to merge into a protected table built under another semantics version, naming the full refresh to run", () => {
+    const table: CompiledTable = { ...incremental, protected: true, bigquery: { labels: { pulse_semantics: "2" } } };
+    expect(() => plan(table, { ...existingTable, builtSemantics: "1" })).toThrow(
+      "s.t is protected, but its stored rows were built under semantics version 1 and the definition now declares version 2 (label pulse_semantics): remove protected from its config and run `npx pulse run --actions s.t --full-refresh`",
+    );
+  });
+
   it("replaces a view that stands where the table goes", () => {
     const replaced = plan(incremental, { existing: { kind: "view", columns: [] } });
     expect(replaced.mode).toBe("full-refresh");

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type LogEntry } from "kafkajs";
 import { LakeWriter } from "../../../lake/lakeWriter.js";
 import { StreamSink, type FlushResult } from "../../sink/streamSink.js";
@@ -7,6 +8,8 @@ import { initialStreamState, recordFlush, writeStreamState, type StreamPosition,
 import { RateMeter, formatCount } from "../../progressLine.js";
 import { LakeOffsets, partitionKey, type PartitionKey } from "./lakeOffsets.js";
 import { deadLetterRow, multiplexRecord } from "./records.js";
+import { kafkaSource } from "./incarnation.js";
+import { recreationEvidence, type ServedMessage } from "./recreatedPartition.js";
 
 export interface KafkaTopicBinding {
   /** The topic's name on the broker (with any prefix). */
@@ -29,6 +32,7 @@ export interface KafkaIngestOptions {
 interface Highest {
   topic: string;
   partition: number;
+  incarnation: number;
   offset: number;
 }
 
@@ -61,6 +65,14 @@ export class KafkaIngest {
   private stateWrite: Promise<void> = Promise.resolve();
   private fatal: ((error: Error) => void) | undefined;
   private readonly done: Promise<void>;
+  /** Settles once connected and consuming, or given up; stop() waits for it. */
+  private running: Promise<void> = Promise.resolve();
+  /** Per partition, the last message taken: re-checked after a fetch found a topic missing (recreatedPartition.ts). */
+  private readonly lastTaken = new Map<PartitionKey, ServedMessage>();
+  /** Partitions to re-check before taking more of them. */
+  private readonly suspect = new Set<PartitionKey>();
+  /** Cuts the waits between connection attempts short on stop(). */
+  private readonly stopSignal = new AbortController();
 
   private constructor(
     private readonly opts: KafkaIngestOptions,
@@ -73,7 +85,7 @@ export class KafkaIngest {
       clientId: `pulse-ingest-${process.pid}`,
       brokers: opts.brokers,
       logLevel: logLevel.WARN,
-      logCreator: () => (entry: LogEntry) => opts.log(`kafka ${entry.label.toLowerCase()}: ${entry.log.message}`),
+      logCreator: () => (entry: LogEntry) => this.onKafkaLog(entry),
       // A restarting broker is back within seconds; keep retrying rather than crash the consumer.
       retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 12 },
     });
@@ -110,7 +122,8 @@ export class KafkaIngest {
       hasPendingCheckpoint: () => self!.pending.size > 0,
     });
     self = new KafkaIngest(opts, writer, lakeOffsets, sink);
-    await self.run();
+    // Started means running, even with the broker away: it connects in the background (connect()) and stop() works meanwhile.
+    self.running = self.run().catch((error: unknown) => self!.fatal?.(error instanceof Error ? error : new Error(String(error))));
     return self;
   }
 
@@ -125,8 +138,9 @@ export class KafkaIngest {
       this.opts.log(`consumer crashed (${error.message})${restart ? "; restarting" : ""}`);
       if (!restart) this.fatal?.(error);
     });
-    await consumer.connect();
+    if (!(await this.connect())) return;
     await this.subscribe();
+    if (this.stopping) return;
     this.sink.start();
     await consumer.run({
       autoCommit: false,
@@ -135,6 +149,31 @@ export class KafkaIngest {
       eachBatch: (payload) => this.trackBatch(payload),
     });
     this.progressTimer = setInterval(() => this.printProgress(), this.opts.progressMs);
+  }
+
+  /**
+   * Connects the consumer, however long the broker takes to come up: a service started before its broker
+   * (a reboot, a deploy) must not die. kafkajs's own retries (12, about 44 s) end in an error, so each attempt
+   * first probes the brokers once without retries, with one status line per failed attempt and a growing
+   * pause (1 s doubling to 15 s). Resolves false if stopped meanwhile.
+   */
+  private async connect(): Promise<boolean> {
+    const brokers = this.opts.brokers.join(",");
+    const since = Date.now();
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.stopping) return false;
+      try {
+        await probeBrokers(this.opts.brokers);
+        await this.consumer.connect();
+        if (attempt > 1) this.opts.log(`connected to ${brokers} after ${Math.round((Date.now() - since) / 1000)} s`);
+        return true;
+      } catch (error) {
+        if (this.stopping) return false;
+        const pauseS = Math.min(15, 2 ** (attempt - 1));
+        this.opts.log(`brokers ${brokers} unreachable (${(error as Error).message}); retrying in ${pauseS} s (attempt ${attempt}, ${Math.round((Date.now() - since) / 1000)} s so far)`);
+        await delay(pauseS * 1000, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
+      }
+    }
   }
 
   /**
@@ -157,6 +196,16 @@ export class KafkaIngest {
     }
   }
 
+  /**
+   * kafkajs logs, and recovers from, a fetch of a partition the broker does not have; a topic deleted and
+   * recreated meanwhile would then be read on from the old position. kafkajs 2.2.4 reports it only in its log
+   * (this text is its message for UNKNOWN_TOPIC_OR_PARTITION), so the partitions taken from are re-checked.
+   */
+  private onKafkaLog(entry: LogEntry): void {
+    if (String(entry.log.error ?? "").includes("does not host this topic-partition")) for (const key of this.lastTaken.keys()) this.suspect.add(key);
+    this.opts.log(`kafka ${entry.label.toLowerCase()}: ${entry.log.message}`);
+  }
+
   /** Rejects if the consumer dies for good (kafkajs gave up restarting it). */
   get failed(): Promise<void> {
     return this.done;
@@ -174,23 +223,49 @@ export class KafkaIngest {
     const brokerTopic = batch.topic;
     const feed = this.feedOf.get(brokerTopic);
     if (feed === undefined) return;
-    const origin = { brokerTopic, feed, partition: batch.partition };
     const key = partitionKey(brokerTopic, batch.partition);
-    this.highWatermarks.set(key, Number(batch.highWatermark));
+    const highWatermark = Number(batch.highWatermark);
+    this.highWatermarks.set(key, highWatermark);
+    const lastTaken = this.lastTaken.get(key);
+    if (this.suspect.has(key) && lastTaken !== undefined && Number(batch.firstOffset() ?? -1) > Number(lastTaken.offset)) {
+      // Serve the last message taken again, to compare it; nothing of this batch is taken meanwhile.
+      this.consumer.seek({ topic: brokerTopic, partition: batch.partition, offset: lastTaken.offset });
+      return;
+    }
+    this.suspect.delete(key);
+    const lakeHigh = this.lakeOffsets.get(key);
+    const evidence = await recreationEvidence({ lakeHigh, handledHigh: this.handled.get(key), highWatermark, lastTaken }, batch.messages, (from, to) =>
+      this.lakeOffsets.storedMessages(brokerTopic, batch.partition, this.lakeOffsets.incarnation(key), from, to),
+    );
+    if (evidence !== undefined) {
+      this.beginIncarnation(key, feed, batch.partition, lakeHigh, evidence);
+      if (Number(batch.firstOffset() ?? 0) > 0) {
+        // The new incarnation starts before this batch (the broker resets an offset below its log start to it).
+        this.consumer.seek({ topic: brokerTopic, partition: batch.partition, offset: "0" });
+        return;
+      }
+    }
+    const incarnation = this.lakeOffsets.incarnation(key);
+    const origin = { brokerTopic, feed, partition: batch.partition, incarnation, source: kafkaSource(brokerTopic, incarnation) };
+    // Read once per batch: the lake's progress grows only by this process's own writes (never past `handled`)
+    // or on a group join, which makes this batch stale.
+    const lakeFloor = this.lakeOffsets.get(key) ?? -1;
     const now = new Date();
     let accepted = 0;
+    let last: ServedMessage | undefined;
     for (const message of batch.messages) {
       if (this.stopping || !isRunning() || isStale()) break;
       const offset = Number(message.offset);
-      const floor = Math.max(this.handled.get(key) ?? -1, this.lakeOffsets.get(key) ?? -1);
+      const floor = Math.max(this.handled.get(key) ?? -1, lakeFloor);
       if (offset > floor) {
         const result = validatePayload(feed, message.value);
         if (result.ok) this.sink.accept(multiplexRecord(origin, message, result.value));
         else this.sink.reject(deadLetterRow(origin, message, result.reason, now));
         this.handled.set(key, offset);
+        last = message;
         accepted += 1;
       }
-      this.markPending(brokerTopic, batch.partition, offset);
+      this.markPending(brokerTopic, batch.partition, incarnation, offset);
       resolveOffset(message.offset);
       if (this.sink.buffered >= this.opts.maxBatch) {
         this.rate.add(accepted);
@@ -199,13 +274,34 @@ export class KafkaIngest {
       }
     }
     this.rate.add(accepted);
+    // A copy: the message's value is a view of the whole fetch response, which must not stay alive with it.
+    if (last !== undefined) this.lastTaken.set(key, { offset: last.offset, timestamp: last.timestamp, value: last.value === null ? null : Buffer.from(last.value) });
   }
 
-  private markPending(topic: string, partition: number, offset: number): void {
+  /**
+   * The partition is not the one the lake holds progress of (recreatedPartition.ts). Skipping its offsets
+   * already taken would lose its messages for good; its messages are read from its start instead, as a new
+   * incarnation whose message ids cannot collide with the earlier ones (incarnation.ts). Said loudly, and
+   * recorded for `pulse ingest status`.
+   */
+  private beginIncarnation(key: PartitionKey, feed: StreamTopic, partition: number, previousHigh: number | undefined, reason: string): void {
+    const incarnation = this.lakeOffsets.incarnation(key) + 1;
+    this.lakeOffsets.begin(key, incarnation);
+    this.handled.delete(key);
+    this.lastTaken.delete(key);
+    this.state.recreated = { ...this.state.recreated, [key]: { incarnation, detectedAt: new Date().toISOString(), previousHigh, reason } };
+    this.opts.log(
+      `${key} was recreated: ${reason}. Reading it from its start as incarnation ${incarnation} (message ids ${feed}@${incarnation}/${partition}/<offset>); the earlier incarnation's rows stay as they are`,
+    );
+    this.saveState();
+  }
+
+  /** A newer incarnation's offsets replace an older one's: the broker's offsets are the new partition's. */
+  private markPending(topic: string, partition: number, incarnation: number, offset: number): void {
     const key = partitionKey(topic, partition);
     const current = this.pending.get(key);
-    if (current === undefined) this.pending.set(key, { topic, partition, offset });
-    else if (offset > current.offset) current.offset = offset;
+    if (current === undefined || incarnation > current.incarnation) this.pending.set(key, { topic, partition, incarnation, offset });
+    else if (incarnation === current.incarnation && offset > current.offset) current.offset = offset;
   }
 
   private takeCheckpoint(): Checkpoint {
@@ -216,12 +312,13 @@ export class KafkaIngest {
 
   private restoreCheckpoint(checkpoint: Checkpoint, error: unknown): void {
     this.opts.log(`offset commit failed, will retry with the next flush (data is safe in the lake): ${(error as Error).message}`);
-    for (const h of checkpoint.values()) this.markPending(h.topic, h.partition, h.offset);
+    for (const h of checkpoint.values()) this.markPending(h.topic, h.partition, h.incarnation, h.offset);
   }
 
   private async commit(checkpoint: Checkpoint): Promise<void> {
-    if (checkpoint.size === 0) return;
-    const entries = [...checkpoint.values()];
+    // An older incarnation's offset must not become the recreated partition's committed position.
+    const entries = [...checkpoint.values()].filter((h) => h.incarnation >= this.lakeOffsets.incarnation(partitionKey(h.topic, h.partition)));
+    if (entries.length === 0) return;
     await this.consumer.commitOffsets(entries.map((h) => ({ topic: h.topic, partition: h.partition, offset: String(h.offset + 1) })));
     for (const h of entries) this.committed.set(partitionKey(h.topic, h.partition), h.offset + 1);
   }
@@ -229,7 +326,7 @@ export class KafkaIngest {
   private onFlushed(result: FlushResult<Checkpoint>): void {
     const multiplexFile = result.files.find((f) => f.table === "kafka_multiplex");
     if (multiplexFile) {
-      this.lakeOffsets.noteWritten(multiplexFile.file, [...result.checkpoint].map(([key, h]) => [key, h.offset] as [PartitionKey, number]));
+      this.lakeOffsets.noteWritten(multiplexFile.file, [...result.checkpoint].map(([key, h]) => ({ key, incarnation: h.incarnation, offset: h.offset })));
     }
     recordFlush(this.state, result);
     this.saveState();
@@ -286,8 +383,10 @@ export class KafkaIngest {
    */
   async stop(deadlineMs = 8000): Promise<boolean> {
     this.stopping = true;
-    if (this.progressTimer) clearInterval(this.progressTimer);
+    this.stopSignal.abort();
     const deadline = Date.now() + deadlineMs;
+    await Promise.race([this.running, sleep(2000)]);
+    if (this.progressTimer) clearInterval(this.progressTimer);
     await Promise.race([Promise.allSettled([...this.inFlightBatches]), sleep(Math.max(0, deadline - Date.now() - 4000))]);
     this.sink.stop();
     const flushed = await this.sink.finalFlush(deadline - 1000, this.opts.log);
@@ -299,6 +398,16 @@ export class KafkaIngest {
     this.lakeOffsets.close();
     await this.writer.close();
     return flushed;
+  }
+}
+
+/** One connection attempt to the brokers, without kafkajs's retries: fails fast while nothing listens. */
+async function probeBrokers(brokers: string[]): Promise<void> {
+  const admin = new Kafka({ clientId: `pulse-probe-${process.pid}`, brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 0 } }).admin();
+  try {
+    await admin.connect();
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }
 

@@ -4,19 +4,35 @@ import { DuckDBInstance, type DuckDBConnection } from "../../../lib/duckdb.js";
 import { homePaths } from "../../../lib/home.js";
 import { EMPTY_BATCH_FILE } from "../../../lake/ensureLake.js";
 import { sqlString } from "../../../lake/sqlText.js";
+import { kafkaSource, parseKafkaSource } from "./incarnation.js";
 
 /** `<topic as on the broker>/<partition>`. */
 export type PartitionKey = string;
 export const partitionKey = (topic: string, partition: number): PartitionKey => `${topic}/${partition}`;
 
+/** A partition's progress in one incarnation: its highest offset durable in the lake (undefined: none yet). */
+export interface IncarnationProgress {
+  incarnation: number;
+  high: number | undefined;
+}
+
+/** A message as the lake holds it, to compare with what the broker serves at the same coordinates. */
+export interface StoredMessage {
+  timestamp: number;
+  value: string;
+}
+
 /**
  * The highest Kafka offset per partition that is durable in `bronze.kafka_multiplex`, read back from the
  * lake's own files. This, not the broker's committed offset, is the truth about progress: a process killed
  * after a file's rename and before its offset commit must not write those records again.
+ * Progress is kept per incarnation (incarnation.ts): a partition's current incarnation is the newest one the
+ * lake has rows of, or one the ingest has just begun; `get` answers for the current one.
  * Files are read once each; later refreshes only look at files that appeared since.
  */
 export class LakeOffsets {
-  private readonly durable = new Map<PartitionKey, number>();
+  /** Per partition: incarnation → highest durable offset (undefined: begun, nothing durable yet). */
+  private readonly durable = new Map<PartitionKey, Map<number, number | undefined>>();
   private readonly seen = new Set<string>();
 
   private constructor(
@@ -34,14 +50,50 @@ export class LakeOffsets {
     return offsets;
   }
 
+  /** The highest durable offset of the partition's current incarnation. */
   get(key: PartitionKey): number | undefined {
-    return this.durable.get(key);
+    const all = this.durable.get(key);
+    return all?.get(this.incarnation(key));
+  }
+
+  /** The partition's current incarnation (0 when the lake has none of its rows). */
+  incarnation(key: PartitionKey): number {
+    const all = this.durable.get(key);
+    return all === undefined ? 0 : Math.max(...all.keys());
+  }
+
+  /** Every incarnation of the partition the lake (or this process) knows, oldest first. */
+  incarnations(key: PartitionKey): IncarnationProgress[] {
+    return [...(this.durable.get(key) ?? new Map<number, number | undefined>())].map(([incarnation, high]) => ({ incarnation, high })).sort((a, b) => a.incarnation - b.incarnation);
+  }
+
+  /** Makes `incarnation` the partition's current one, with nothing durable in it yet. */
+  begin(key: PartitionKey, incarnation: number): void {
+    const all = this.durable.get(key) ?? new Map<number, number | undefined>();
+    if (!all.has(incarnation)) all.set(incarnation, undefined);
+    this.durable.set(key, all);
   }
 
   /** Records what this process just committed to the lake, so the next refresh need not read it back. */
-  noteWritten(file: string, highs: Iterable<[PartitionKey, number]>): void {
+  noteWritten(file: string, highs: Iterable<{ key: PartitionKey; incarnation: number; offset: number }>): void {
     this.seen.add(path.basename(file));
-    for (const [key, offset] of highs) this.raise(key, offset);
+    for (const h of highs) this.raise(h.key, h.incarnation, h.offset);
+  }
+
+  /**
+   * The lake's rows of one partition incarnation between two offsets (inclusive). Only used when the broker
+   * serves offsets the lake already has (a replay after a crash, or a recreated topic), so it reads every file.
+   */
+  async storedMessages(brokerTopic: string, partition: number, incarnation: number, from: number, to: number): Promise<Map<number, StoredMessage>> {
+    const reader = await this.connection.runAndReadAll(
+      `SELECT "offset", "timestamp", value
+       FROM read_parquet(${sqlString(path.join(this.folder, "*.parquet"))})
+       WHERE _source = ${sqlString(kafkaSource(brokerTopic, incarnation))} AND "partition" = ${partition}
+         AND "offset" BETWEEN ${from} AND ${to}`,
+    );
+    const stored = new Map<number, StoredMessage>();
+    for (const [offset, timestamp, value] of reader.getRowsJS()) stored.set(Number(offset), { timestamp: Number(timestamp), value: String(value) });
+    return stored;
   }
 
   /** Reads kafka rows' offsets from lake files not read before (other processes', or from before a crash). */
@@ -57,20 +109,23 @@ export class LakeOffsets {
     if (fresh.length === 0) return;
     const files = fresh.map((name) => sqlString(path.join(this.folder, name))).join(", ");
     const reader = await this.connection.runAndReadAll(
-      `SELECT substr(_source, 7) AS topic, "partition", max("offset") AS high
+      `SELECT _source, "partition", max("offset") AS high
        FROM read_parquet([${files}], union_by_name = true)
        WHERE _source LIKE 'kafka:%' AND "offset" IS NOT NULL
        GROUP BY ALL`,
     );
-    for (const [topic, partition, high] of reader.getRowsJS()) {
-      this.raise(partitionKey(String(topic), Number(partition)), Number(high));
+    for (const [source, partition, high] of reader.getRowsJS()) {
+      const parsed = parseKafkaSource(String(source));
+      if (parsed) this.raise(partitionKey(parsed.brokerTopic, Number(partition)), parsed.incarnation, Number(high));
     }
     for (const name of fresh) this.seen.add(name);
   }
 
-  private raise(key: PartitionKey, offset: number): void {
-    const current = this.durable.get(key);
-    if (current === undefined || offset > current) this.durable.set(key, offset);
+  private raise(key: PartitionKey, incarnation: number, offset: number): void {
+    const all = this.durable.get(key) ?? new Map<number, number | undefined>();
+    const current = all.get(incarnation);
+    if (current === undefined || offset > current) all.set(incarnation, offset);
+    this.durable.set(key, all);
   }
 
   close(): void {

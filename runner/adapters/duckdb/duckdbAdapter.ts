@@ -2,6 +2,8 @@ import { DuckDBConnection, DuckDBInstance } from "../../../lib/duckdb.js";
 import { targetName, type Target } from "../../compile/graph.js";
 import { SessionAdapter, type Column, type RelationInfo, type StatementResult, type WarehouseAdapter, type WarehouseSession } from "../adapter.js";
 import { NameTranslator, quoteIdentifier, relationName } from "./names.js";
+import { jsonFriendly } from "./jsonFriendly.js";
+import { runUserStatements, type StatementRows } from "./userStatements.js";
 
 export interface DuckDbOptions {
   /** The warehouse file, or ":memory:". */
@@ -13,23 +15,15 @@ export interface DuckDbOptions {
   translator?: NameTranslator;
   /** How many actions may run at once; each gets its own connection. */
   connections?: number;
+  /**
+   * Once the file is attached, DuckDB may touch no file outside these folders (`enable_external_access` off,
+   * `allowed_directories`): no `read_text('/etc/passwd')`, no `COPY ... TO` or `ATTACH` elsewhere.
+   */
+  sandbox?: { directories: string[]; /** Also refuse every later SET (`lock_configuration`): for readers. */ lockConfiguration?: boolean };
 }
 
 function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** Values DuckDB returns that JSON cannot carry as-is become numbers or strings. */
-function jsonFriendly(value: unknown): unknown {
-  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (value === null || value === undefined) return null;
-  if (typeof value === "object") {
-    if (Array.isArray(value)) return value.map(jsonFriendly);
-    const maybe = value as { toString(): string; constructor?: { name?: string } };
-    if (maybe.constructor?.name && maybe.constructor.name !== "Object") return maybe.toString();
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, jsonFriendly(v)]));
-  }
-  return value;
 }
 
 /** Statement-level access through one connection. */
@@ -56,6 +50,11 @@ class DuckDbSession implements WarehouseSession {
     return reader.getRowObjects().map((row) => jsonFriendly(row) as Record<string, unknown>);
   }
 
+  /** A user's SQL string (`pulse query`): every statement's rows; a reader's may only read. */
+  userStatements(sql: string, options: { allowWrites: boolean }): Promise<StatementRows[]> {
+    return runUserStatements(this.connection, sql, options);
+  }
+
   async describeRelation(target: Target): Promise<RelationInfo | undefined> {
     const where = `database_name = ${sqlString(target.database ?? this.database)} and schema_name = ${sqlString(target.schema ?? "main")}`;
     const kinds = await this.query(
@@ -79,6 +78,11 @@ class DuckDbSession implements WarehouseSession {
     prepared.destroySync();
     return columns;
   }
+}
+
+export interface PinnedReader {
+  run(sql: string): Promise<StatementRows[]>;
+  close(): Promise<void>;
 }
 
 /**
@@ -110,6 +114,12 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
     await first.run("set parquet_metadata_cache = true");
     await first.run(`attach ${sqlString(options.path)} as ${quoteIdentifier(options.database)}${options.readOnly ? " (read_only)" : ""}`);
     await first.run(`use ${quoteIdentifier(options.database)}`);
+    if (options.sandbox) {
+      const directories = options.sandbox.directories.map((dir) => sqlString(dir.endsWith("/") ? dir : `${dir}/`));
+      await first.run(`set allowed_directories = [${directories.join(", ")}]`);
+      await first.run("set enable_external_access = false");
+      if (options.sandbox.lockConfiguration) await first.run("set lock_configuration = true");
+    }
     const connections = [first];
     for (let i = 1; i < (options.connections ?? 4); i++) {
       const connection = await instance.connect();
@@ -121,6 +131,44 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
 
   relationName(target: Target): string {
     return relationName(target);
+  }
+
+  /** `pulse query`'s statements on one session (see runUserStatements). */
+  userStatements(sql: string, options: { allowWrites: boolean }): Promise<StatementRows[]> {
+    return this.withSession((session) => (session as DuckDbSession).userStatements(sql, options));
+  }
+
+  /**
+   * A connection whose reads all see the warehouse as it was when this was called, whatever commits later:
+   * DuckDB's snapshot isolation, in a transaction held open until `close`. A run opens one before its first
+   * action, so readers during the run see the state the previous run left, never a half-run.
+   */
+  async openPinnedReader(): Promise<PinnedReader> {
+    const connection = await this.instance.connect();
+    const database = quoteIdentifier(this.options.database);
+    const pin = async () => {
+      await connection.run("begin transaction");
+      // A transaction takes its snapshot of an attached database when it first reads it.
+      await connection.run(`select 1 from duckdb_tables() where database_name = ${sqlString(this.options.database)} limit 0`);
+    };
+    await connection.run(`use ${database}`);
+    await pin();
+    return {
+      run: async (sql) => {
+        try {
+          return await runUserStatements(connection, sql, { allowWrites: false });
+        } catch (error) {
+          // A runtime error (a failed cast) aborts a DuckDB transaction; later readers then see the state as of now.
+          await connection.run("rollback").catch(() => undefined);
+          await pin().catch(() => undefined);
+          throw error;
+        }
+      },
+      close: async () => {
+        await connection.run("rollback").catch(() => undefined);
+        connection.closeSync();
+      },
+    };
   }
 
   translateNames(sql: string): string {

@@ -1,0 +1,115 @@
+import { randomBytes } from "node:crypto";
+import { lstat } from "node:fs/promises";
+import type { HomePaths } from "../../lib/home.js";
+import type { LakeWriter } from "../../lake/lakeWriter.js";
+import type { NewFile } from "./classifyLanding.js";
+import { sameStamp, scanFile, type FileContent } from "./fileIdentity.js";
+import { removeGroupRecord, writeGroupRecord } from "./landingGroups.js";
+import type { LandingEvent } from "./landingOutcome.js";
+import { manifestEntry, type LandingRecorder } from "./landingRecorder.js";
+import { fileProblem, recheckFile } from "./landingZone.js";
+import { loadLandingFile, LandingFileChanged, UnreadableLandingFile, type LandingFile } from "./loadLandingFile.js";
+import { loadLandingGroup } from "./loadLandingGroup.js";
+import { quarantineFile } from "./quarantine.js";
+
+/** Step 4 of a landing load, "load": one unit (a file, or a group of small files), each file ending in one outcome. */
+export type FileOutcome =
+  | { kind: "loaded"; file: LandingFile; rows: number; deadLetters: number; seconds: number }
+  | { kind: "quarantined"; file: LandingFile; reason: string; to: string }
+  | { kind: "skipped"; file: LandingFile; reason: string };
+
+export interface UnitContext {
+  writer: LakeWriter;
+  paths: HomePaths;
+  recorder: LandingRecorder;
+  /** Orphan dead-letter batches by file key (committed by a crashed load), which the single-file path commits over. */
+  committedDeadLetters: ReadonlyMap<string, string> | undefined;
+  heartbeatSeconds: number;
+  emit: (event: LandingEvent) => void;
+}
+
+export async function loadLandingUnit(context: UnitContext, unit: readonly NewFile[]): Promise<FileOutcome[]> {
+  if (unit.length === 1) return [await loadSingle(context, unit[0]!)];
+  return loadGroup(context, unit);
+}
+
+const CHANGED_WHILE_READ = "changed while it was read; nothing of it was loaded, it loads once it stops changing";
+
+/**
+ * The check before any batch of a file commits: the file is still the version classified (same size and mtime, still
+ * a regular file: a producer writing in place, or a swap for a link, throws away the read), and a gzip file
+ * decompressed to its end.
+ */
+function verifier(newFile: NewFile, content: Promise<FileContent>): () => Promise<void> {
+  return async () => {
+    const scanned = await content;
+    if (scanned.gzipProblem !== undefined) throw new UnreadableLandingFile(scanned.gzipProblem);
+    const now = await lstat(newFile.file.absolute);
+    if (!now.isFile() || !sameStamp(now, newFile.stamp)) throw new LandingFileChanged(CHANGED_WHILE_READ);
+  };
+}
+
+async function loadSingle(context: UnitContext, newFile: NewFile, content = scanFile(newFile.file.absolute, newFile.file.gzip)): Promise<FileOutcome> {
+  const { file, stamp, key } = newFile;
+  const started = performance.now();
+  const heartbeat = setInterval(() => context.emit({ kind: "loading", file: file.relative, seconds: (performance.now() - started) / 1000 }), context.heartbeatSeconds * 1000);
+  heartbeat.unref();
+  // Settled before anything awaits it: a read error is handled below, never left unhandled.
+  content.catch(() => undefined);
+  try {
+    const load = await loadLandingFile(context.writer, file, key, {
+      deadLetterBatchId: context.committedDeadLetters?.get(key),
+      lines: content.then((c) => c.lines, () => undefined),
+      verify: verifier(newFile, content),
+    });
+    // The verify before the commit awaited `content`: it resolved.
+    const { sha256 } = await content;
+    await context.recorder.record(manifestEntry(stamp, sha256, load.batches, load.rows, load.deadLetters));
+    return { kind: "loaded", file, rows: load.rows, deadLetters: load.deadLetters, seconds: (performance.now() - started) / 1000 };
+  } catch (error) {
+    return failed(context, file, error);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+/**
+ * A file that did not load: left for a later load when it changed, vanished or cannot be read by this user (none
+ * of that is the file's fault), quarantined when its content cannot be read as its format. Any other error is not
+ * the file's (a full disk) and fails the load.
+ */
+async function failed(context: UnitContext, file: LandingFile, error: unknown): Promise<FileOutcome> {
+  if (error instanceof LandingFileChanged) return { kind: "skipped", file, reason: error.message };
+  const problem = fileProblem(error) ?? (error instanceof UnreadableLandingFile ? await recheckFile(file.absolute) : undefined);
+  if (problem !== undefined) return { kind: "skipped", file, reason: problem };
+  if (!(error instanceof UnreadableLandingFile)) throw error;
+  try {
+    const to = await quarantineFile(context.paths, file.absolute, file.relative, error.message);
+    return { kind: "quarantined", file, reason: error.message, to };
+  } catch (moveError) {
+    const gone = fileProblem(moveError);
+    if (gone === undefined) throw moveError;
+    return { kind: "skipped", file, reason: gone };
+  }
+}
+
+/** Small files share one batch; if any of them is not all good lines, each loads on its own instead. */
+async function loadGroup(context: UnitContext, group: readonly NewFile[]): Promise<FileOutcome[]> {
+  const started = performance.now();
+  const contents = group.map((g) => scanFile(g.file.absolute, g.file.gzip));
+  const scanned = await Promise.all(contents.map((c) => c.then((content) => content, () => undefined)));
+  const tag = randomBytes(10).toString("hex");
+  await writeGroupRecord(context.paths, tag, { members: group.map((g) => ({ path: g.file.relative, key: g.key })) });
+  const members = group.map((g, i) => ({ file: g.file, lines: scanned[i]?.lines, verify: verifier(g, contents[i]!) }));
+  const load = scanned.every((c) => c !== undefined && c.gzipProblem === undefined) ? await loadLandingGroup(context.writer, members, tag) : undefined;
+  if (load === undefined) {
+    await removeGroupRecord(context.paths, tag);
+    const outcomes: FileOutcome[] = [];
+    for (const [i, member] of group.entries()) outcomes.push(await loadSingle(context, member, contents[i]));
+    return outcomes;
+  }
+  await Promise.all(group.map(({ stamp }, i) => context.recorder.record(manifestEntry(stamp, scanned[i]!.sha256, [load.batchId], load.rows[i]!, 0))));
+  await removeGroupRecord(context.paths, tag);
+  const seconds = (performance.now() - started) / 1000;
+  return group.map(({ file }, i) => ({ kind: "loaded", file, rows: load.rows[i]!, deadLetters: 0, seconds }));
+}
