@@ -17,6 +17,7 @@ export const COMMANDS = {
   serve: { summary: "web app on 127.0.0.1: dashboards, the live DAG, data docs, column lineage", load: () => import("./commands/serve.js") },
   lineage: { summary: "column lineage of the compiled graph (--format openlineage)", load: () => import("./commands/lineage.js") },
   docs: { summary: "docs build --out DIR: data docs and the DAG as a static site", load: () => import("./commands/docs.js") },
+  bigquery: { summary: "bigquery init: create the project's datasets and bronze tables on BigQuery", load: () => import("./commands/bigquery.js") },
   demo: { summary: "the main job: synthetic data → bronze → silver → gold, then print the gold summaries", load: () => import("./commands/demo.js") },
 } satisfies Record<string, { summary: string; load: () => Promise<{ define: DefineCommand }> }>;
 

@@ -74,12 +74,20 @@ export function assertCompiled(graph: CompiledGraph): void {
  * Runs on BigQuery: the project compiles as the official CLI compiles it (BigQuery dialect), with the
  * GCP project as default database. No local lock or history: BigQuery keeps its own job history.
  */
-async function runOnBigQuery(request: RunRequest, target: Extract<RunTarget, { warehouse: "bigquery" }>): Promise<{ summary: RunSummary; graph: CompiledGraph }> {
-  const graph = compileFor("bigquery", request.projectDir, request.vars, { defaultDatabase: target.projectId, ...(target.location ? { defaultLocation: target.location } : {}) });
-  const client = target.client ?? (await createBigQueryClient(target.projectId, target.location));
-  const adapter = new BigQueryAdapter({ client, projectId: target.projectId, location: target.location ?? graph.projectConfig.defaultLocation });
+async function runOnBigQuery(request: RunRequest, target: BigQueryTarget): Promise<{ summary: RunSummary; graph: CompiledGraph }> {
+  const { graph, adapter } = await openBigQuery(request.projectDir, request.vars, target);
   const summary = await executeRun(graph, selectActions(graph, request.selection), adapter, request, new Date());
   return { summary, graph };
+}
+
+export type BigQueryTarget = Extract<RunTarget, { warehouse: "bigquery" }>;
+
+/** The project compiled as the official CLI compiles it for BigQuery, with the GCP project as default database, and an adapter there. */
+export async function openBigQuery(projectDir: string, vars: Record<string, string>, target: BigQueryTarget): Promise<{ graph: CompiledGraph; adapter: BigQueryAdapter }> {
+  const graph = compileFor("bigquery", projectDir, vars, { defaultDatabase: target.projectId, ...(target.location ? { defaultLocation: target.location } : {}) });
+  const client = target.client ?? (await createBigQueryClient(target.projectId, target.location));
+  const adapter = new BigQueryAdapter({ client, projectId: target.projectId, location: target.location ?? graph.projectConfig.defaultLocation });
+  return { graph, adapter };
 }
 
 /** select → plan + execute: the part every warehouse shares. */

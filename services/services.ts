@@ -2,6 +2,7 @@ import path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { startKafkaBroker, type Log } from "./kafka.js";
 import { startPubsubEmulator } from "./pubsubEmulator.js";
+import { BIGQUERY_EMULATOR_PROJECT, ensureBigQueryEmulator, startBigQueryEmulator } from "./bigqueryEmulator.js";
 import { servicesStateDir } from "./paths.js";
 import { isPortOpen, livePid, stopService, withLock } from "./process.js";
 import { sleep } from "../lib/sleep.js";
@@ -10,8 +11,13 @@ export const KAFKA_PORT = Number(process.env.PULSE_KAFKA_PORT ?? 9092);
 export const PUBSUB_PORT = Number(process.env.PULSE_PUBSUB_PORT ?? 8085);
 export const KAFKA_BROKERS = `127.0.0.1:${KAFKA_PORT}`;
 export const PUBSUB_EMULATOR_HOST = `127.0.0.1:${PUBSUB_PORT}`;
+export const BIGQUERY_PORT = Number(process.env.PULSE_BIGQUERY_PORT ?? 9050);
+export const BIGQUERY_GRPC_PORT = Number(process.env.PULSE_BIGQUERY_GRPC_PORT ?? 9060);
+/** As @google-cloud/bigquery reads BIGQUERY_EMULATOR_HOST: the base URL, scheme included. */
+export const BIGQUERY_EMULATOR_HOST = `http://127.0.0.1:${BIGQUERY_PORT}`;
 
-export type ServiceName = "kafka" | "pubsub";
+export type ServiceName = "kafka" | "pubsub" | "bigquery";
+export const SERVICE_NAMES: ServiceName[] = ["kafka", "pubsub", "bigquery"];
 /** `started`: this call launched it; `running`: something already listened on the port. */
 export type UpOutcome = "started" | "running";
 
@@ -22,14 +28,18 @@ function files(stateDir: string) {
     kafkaPid: path.join(stateDir, `kafka-${KAFKA_PORT}.pid`),
     pubsubDir: path.join(stateDir, `pubsub-${PUBSUB_PORT}`),
     pubsubPid: path.join(stateDir, `pubsub-${PUBSUB_PORT}.pid`),
+    bigqueryDir: path.join(stateDir, `bigquery-${BIGQUERY_PORT}`),
+    bigqueryPid: path.join(stateDir, `bigquery-${BIGQUERY_PORT}.pid`),
   };
 }
 
-/** Starts whichever of Kafka and the Pub/Sub emulator is not already listening; safe to call concurrently. */
-export async function servicesUp(log: Log, only: ServiceName[] = ["kafka", "pubsub"]): Promise<Record<ServiceName, UpOutcome | "skipped">> {
+/** Starts whichever of Kafka, the Pub/Sub and the BigQuery emulator is not already listening; safe to call concurrently. */
+export async function servicesUp(log: Log, only: ServiceName[] = SERVICE_NAMES): Promise<Record<ServiceName, UpOutcome | "skipped">> {
   const f = files(servicesStateDir());
+  // The emulator's first build takes many minutes: outside the services lock, under a build lock of its own.
+  if (only.includes("bigquery") && !(await isPortOpen(BIGQUERY_PORT))) await ensureBigQueryEmulator(log);
   return withLock(f.lock, async () => {
-    const outcome: Record<ServiceName, UpOutcome | "skipped"> = { kafka: "skipped", pubsub: "skipped" };
+    const outcome: Record<ServiceName, UpOutcome | "skipped"> = { kafka: "skipped", pubsub: "skipped", bigquery: "skipped" };
     if (only.includes("kafka")) {
       if (await isPortOpen(KAFKA_PORT)) {
         log(`kafka: already listening on ${KAFKA_BROKERS}`);
@@ -51,14 +61,27 @@ export async function servicesUp(log: Log, only: ServiceName[] = ["kafka", "pubs
         outcome.pubsub = "started";
       }
     }
+    if (only.includes("bigquery")) {
+      if (await isPortOpen(BIGQUERY_PORT)) {
+        log(`bigquery: already listening on 127.0.0.1:${BIGQUERY_PORT}`);
+        outcome.bigquery = "running";
+      } else {
+        await startBigQueryEmulator({ port: BIGQUERY_PORT, grpcPort: BIGQUERY_GRPC_PORT, dir: f.bigqueryDir, pidFile: f.bigqueryPid, persist: true, log });
+        log(`bigquery: ready on 127.0.0.1:${BIGQUERY_PORT}, project ${BIGQUERY_EMULATOR_PROJECT} (export BIGQUERY_EMULATOR_HOST=${BIGQUERY_EMULATOR_HOST})`);
+        outcome.bigquery = "started";
+      }
+    }
     return outcome;
   });
 }
 
 /** Stops only services whose pid file this machine's `servicesUp` wrote; a broker someone else runs is left alone. */
-export async function servicesDown(log: Log, only: ServiceName[] = ["kafka", "pubsub"]): Promise<void> {
+export async function servicesDown(log: Log, only: ServiceName[] = SERVICE_NAMES): Promise<void> {
   const f = files(servicesStateDir());
   await withLock(f.lock, async () => {
+    if (only.includes("bigquery")) {
+      log((await stopService(f.bigqueryPid, 10_000)) ? "bigquery: stopped" : "bigquery: not started by services:up, left alone");
+    }
     if (only.includes("pubsub")) {
       log((await stopService(f.pubsubPid, 10_000)) ? "pubsub: stopped" : "pubsub: not started by services:up, left alone");
     }
@@ -73,6 +96,7 @@ export async function servicesStatus(): Promise<Record<ServiceName, { listening:
   return {
     kafka: { listening: await isPortOpen(KAFKA_PORT), ownedPid: livePid(f.kafkaPid)?.pid },
     pubsub: { listening: await isPortOpen(PUBSUB_PORT), ownedPid: livePid(f.pubsubPid)?.pid },
+    bigquery: { listening: await isPortOpen(BIGQUERY_PORT), ownedPid: livePid(f.bigqueryPid)?.pid },
   };
 }
 

@@ -54,6 +54,7 @@ export interface CompiledDeclaration {
   target: Target;
   canonicalTarget?: Target;
   fileName?: string;
+  actionDescriptor?: { description?: string; columns?: ColumnDescriptor[] };
 }
 
 export interface CompiledTest {

@@ -44,9 +44,12 @@ function recordingClient(existing: Record<string, TableMetadata>, queryColumns: 
             return [/count\(\*\) as row_count/i.test(sent.query) ? [{ row_count: 0 }] : []];
           },
           async getMetadata() {
+            // As BigQuery answers jobs.get for a dry run: it never kept the job.
+            if (sent.dryRun) throw Object.assign(new Error("Not found: Job"), { code: 404 });
             return [metadata];
           },
         },
+        metadata,
       ];
     },
     dataset(id, options) {

@@ -73,8 +73,9 @@ class BigQuerySession implements WarehouseSession {
 
   async describeQuery(sql: string): Promise<Column[]> {
     // A dry-run job validates the query and returns its schema without reading data (and without a session).
-    const [job] = await this.options.client.createQueryJob({ query: sql, location: this.options.location, dryRun: true });
-    const [metadata] = await job.getMetadata();
+    // The insert's answer is all there is: a dry-run job is not kept, so looking it up (jobs.get) is a 404.
+    const [, metadata] = await this.options.client.createQueryJob({ query: sql, location: this.options.location, dryRun: true });
+    if (!metadata) throw new Error("BigQuery returned no statistics for a dry-run job");
     return (metadata.statistics?.query?.schema?.fields ?? []).map((f) => ({ name: f.name, type: f.type }));
   }
 }
