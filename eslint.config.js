@@ -1,6 +1,7 @@
 // @ts-check
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import globals from "globals";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "bench/results/", "tests/fixtures/", "definitions/", "includes/", "coverage/"] },
@@ -13,5 +14,10 @@ export default tseslint.config(
       "prefer-const": ["error", { ignoreReadBeforeAssign: true }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
     },
+  },
+  {
+    // The pages' scripts run in the browser, with Observable Plot loaded before them as a global.
+    files: ["serve/assets/**/*.js"],
+    languageOptions: { globals: { ...globals.browser, Plot: "readonly" } },
   },
 );

@@ -1,15 +1,12 @@
-import { readdir } from "node:fs/promises";
-import path from "node:path";
 import { DuckDBInstance } from "../lib/duckdb.js";
 import { Kafka, logLevel } from "kafkajs";
 import { isProcessAlive } from "../lib/fileLock.js";
 import { homePaths } from "../lib/home.js";
 import { textTable } from "../lib/textTable.js";
-import { EMPTY_BATCH_FILE } from "../lake/ensureLake.js";
-import { sqlString } from "../lake/sqlText.js";
 import { LakeOffsets } from "./sources/kafka/lakeOffsets.js";
 import { kafkaPartitionStatus } from "./sources/kafka/partitionStatus.js";
 import { readStreamStates, type StreamState } from "./streamState.js";
+import { committedFiles, parquetFilesSql } from "../lake/lakeReader.js";
 
 export interface StatusRow {
   source: string;
@@ -132,15 +129,13 @@ async function brokerPositions(state: StreamState, brokers: string[]): Promise<M
 }
 
 async function deadLettersBySource(home: string): Promise<Map<string, number>> {
-  const folder = path.join(homePaths(home).bronze, "dead_letters");
-  const files = (await readdir(folder).catch(() => [] as string[])).filter((f) => f.endsWith(".parquet") && f !== EMPTY_BATCH_FILE);
+  const files = (await committedFiles(homePaths(home), "dead_letters")).map((f) => f.file);
   const counts = new Map<string, number>();
   if (files.length === 0) return counts;
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
-    const list = files.map((f) => sqlString(path.join(folder, f))).join(", ");
-    const reader = await connection.runAndReadAll(`SELECT _source, count(*) FROM read_parquet([${list}]) GROUP BY 1`);
+    const reader = await connection.runAndReadAll(`SELECT _source, count(*) FROM ${parquetFilesSql(files)} GROUP BY 1`);
     for (const [source, n] of reader.getRowsJS()) counts.set(String(source), Number(n));
   } finally {
     connection.closeSync();

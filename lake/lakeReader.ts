@@ -43,10 +43,13 @@ export function bronzeGlob(lakeDir: string, table: BronzeTableName): string {
   return path.join(lakeDir, "bronze", table, "*.parquet");
 }
 
-/** `read_parquet` over lake files (at least one), as one table source. */
-export function parquetFilesSql(files: readonly string[]): string {
+/**
+ * `read_parquet` over lake files (at least one), as one table source. `unionByName` is for readers that span files
+ * written by several pulse versions and name the columns they read.
+ */
+export function parquetFilesSql(files: readonly string[], options: { unionByName?: boolean } = {}): string {
   if (files.length === 0) throw new Error("parquetFilesSql needs at least one file");
-  return `read_parquet([${files.map(sqlString).join(", ")}])`;
+  return `read_parquet([${files.map(sqlString).join(", ")}]${options.unionByName ? ", union_by_name = true" : ""})`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -79,7 +80,7 @@ export function runMaven(args: string[], log: Log): Promise<void> {
       const lines = pending.split("\n");
       pending = lines.pop() ?? "";
       for (const raw of lines) {
-        const line = raw.replace(/\x1b\[[0-9;]*m/g, "");
+        const line = stripVTControlCharacters(raw);
         output.push(line);
         if (output.length > 60) output.shift();
         const jar = /^(?:\[INFO\] )?Downloaded from \S+ \S*\/([^/\s]+\.jar) /.exec(line);

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
+import { promisify, stripVTControlCharacters } from "node:util";
 import { z } from "zod";
 import { UserError } from "../../lib/errors.js";
 import type { Column } from "../adapters/adapter.js";
@@ -87,7 +87,7 @@ export async function officialExecutionActions(projectDir: string, projectId: st
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; message: string };
       // The CLI prints its error, then the same with a stack: the first line says it.
-      const first = (e.stderr || e.stdout || e.message).replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n")[0];
+      const first = stripVTControlCharacters(e.stderr || e.stdout || e.message).trim().split("\n")[0];
       throw new UserError(`compile --check bigquery: the official dataform CLI could not build its execution SQL for ${projectDir}: ${first}`, 1);
     }
     const graph = executionGraphSchema.parse(JSON.parse(stdout));

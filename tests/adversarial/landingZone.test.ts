@@ -11,6 +11,7 @@ import { handOver, ownedTempDir, pulseCli } from "./adversarialHome.js";
 const USERS_HEADER = "user_id,device_id,mac_address,registration_timestamp";
 const usersCsv = (n: number, from = 1) => [USERS_HEADER, ...Array.from({ length: n }, (_, i) => `${from + i},${from + i},aa:${i},1678410000`)].join("\n") + "\n";
 /** Bytes no message may carry: ESC and BEL start and end terminal escape sequences. */
+// eslint-disable-next-line no-control-regex -- matching control bytes is the point of this check
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 
 async function filesUnder(folder: string): Promise<string[]> {

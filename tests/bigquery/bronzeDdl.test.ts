@@ -32,5 +32,5 @@ it("pulse bigquery init without --gcp-project or with another subcommand fails w
   expect(missing.stderr).toContain("--gcp-project");
   const unknown = cli("drop");
   expect(unknown.status).toBe(2);
-  expect(unknown.stderr).toContain("expected the subcommand 'init'");
+  expect(unknown.stderr).toContain("unknown command 'drop'");
 });

@@ -45,5 +45,5 @@ it("a DuckDB-only function fails the check with its file, line and column, and i
 it("rejects an unknown --check value", async () => {
   const result = await pulse(["compile", "--check", "snowflake"]);
   expect(result.code).toBe(2);
-  expect(result.stderr).toContain("--check: expected bigquery, got 'snowflake'");
+  expect(result.stderr).toContain("argument 'snowflake' is invalid. Allowed choices are bigquery");
 });

@@ -1,10 +1,9 @@
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "../../../lib/duckdb.js";
-import { homePaths } from "../../../lib/home.js";
-import { EMPTY_BATCH_FILE } from "../../../lake/ensureLake.js";
+import { homePaths, type HomePaths } from "../../../lib/home.js";
 import { sqlString } from "../../../lake/sqlText.js";
 import { kafkaSource, parseKafkaSource } from "./incarnation.js";
+import { bronzeGlob, committedFiles, parquetFilesSql } from "../../../lake/lakeReader.js";
 
 /** `<topic as on the broker>/<partition>`. */
 export type PartitionKey = string;
@@ -36,7 +35,7 @@ export class LakeOffsets {
   private readonly seen = new Set<string>();
 
   private constructor(
-    private readonly folder: string,
+    private readonly paths: HomePaths,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
   ) {}
@@ -45,7 +44,7 @@ export class LakeOffsets {
     // A side reader: keep it small next to the writer's DuckDB in the same process.
     const instance = await DuckDBInstance.create(":memory:", { threads: "1", memory_limit: "64MB" });
     const connection = await instance.connect();
-    const offsets = new LakeOffsets(path.join(homePaths(home).bronze, "kafka_multiplex"), instance, connection);
+    const offsets = new LakeOffsets(homePaths(home), instance, connection);
     await offsets.refresh();
     return offsets;
   }
@@ -87,7 +86,7 @@ export class LakeOffsets {
   async storedMessages(brokerTopic: string, partition: number, incarnation: number, from: number, to: number): Promise<Map<number, StoredMessage>> {
     const reader = await this.connection.runAndReadAll(
       `SELECT "offset", "timestamp", value
-       FROM read_parquet(${sqlString(path.join(this.folder, "*.parquet"))})
+       FROM read_parquet(${sqlString(bronzeGlob(this.paths.lake, "kafka_multiplex"))})
        WHERE _source = ${sqlString(kafkaSource(brokerTopic, incarnation))} AND "partition" = ${partition}
          AND "offset" BETWEEN ${from} AND ${to}`,
     );
@@ -98,19 +97,12 @@ export class LakeOffsets {
 
   /** Reads kafka rows' offsets from lake files not read before (other processes', or from before a crash). */
   async refresh(): Promise<void> {
-    let names: string[];
-    try {
-      names = await readdir(this.folder);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw error;
-    }
-    const fresh = names.filter((name) => name.endsWith(".parquet") && name !== EMPTY_BATCH_FILE && !this.seen.has(name));
+    // Keyed by file name: noteWritten gets the writer's path for the same file.
+    const fresh = (await committedFiles(this.paths, "kafka_multiplex")).map((f) => f.file).filter((file) => !this.seen.has(path.basename(file)));
     if (fresh.length === 0) return;
-    const files = fresh.map((name) => sqlString(path.join(this.folder, name))).join(", ");
     const reader = await this.connection.runAndReadAll(
       `SELECT _source, "partition", max("offset") AS high
-       FROM read_parquet([${files}], union_by_name = true)
+       FROM ${parquetFilesSql(fresh, { unionByName: true })}
        WHERE _source LIKE 'kafka:%' AND "offset" IS NOT NULL
        GROUP BY ALL`,
     );
@@ -118,7 +110,7 @@ export class LakeOffsets {
       const parsed = parseKafkaSource(String(source));
       if (parsed) this.raise(partitionKey(parsed.brokerTopic, Number(partition)), parsed.incarnation, Number(high));
     }
-    for (const name of fresh) this.seen.add(name);
+    for (const file of fresh) this.seen.add(path.basename(file));
   }
 
   private raise(key: PartitionKey, incarnation: number, offset: number): void {
