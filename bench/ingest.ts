@@ -32,6 +32,7 @@ import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST } from "../services/services.js";
 import { isPortOpen } from "../services/process.js";
 import { produceToPubsub } from "../produce/toPubsub.js";
 import type { ProducerRecord } from "../produce/producerRecord.js";
+import { sleep } from "../lib/sleep.js";
 import { summarizeCpuProfile } from "./cpuProfile.js";
 
 /** The built CLI, as operators run it (`npx pulse`): the RSS figure is the product's, not tsx's. */
@@ -287,6 +288,5 @@ async function lakeCounts(home: string): Promise<LakeCounts> {
 
 const rate = (r: RunResult): number => r.perSecond;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 await main();

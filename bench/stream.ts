@@ -23,7 +23,7 @@ import { durationMs } from "../lib/duration.js";
 import { PACKAGE_ROOT } from "../lib/home.js";
 import { ensureTopicsReady } from "../lib/kafkaTopics.js";
 import { percentile } from "../jobs/watchRuns.js";
-import { sleep } from "../produce/sinkProgress.js";
+import { sleep } from "../lib/sleep.js";
 import { isPortOpen } from "../services/process.js";
 import { KAFKA_BROKERS, kafkaClient, uniquePrefix, waitFor } from "../tests/ingest/helpers.js";
 

@@ -1,12 +1,8 @@
 import { loadLandingOnce } from "../ingest/landing/loadLanding.js";
+import type { IngestService } from "../ingest/ingestService.js";
 import type { RunRequest } from "../runner/runProject.js";
 import { percentile, watchRuns, watchStatusLine } from "./watchRuns.js";
 
-/** The ingest half of `pulse stream`: anything that runs until stopped and reports a fatal failure. */
-export interface IngestService {
-  stop(): Promise<boolean>;
-  failed: Promise<void>;
-}
 
 export interface StreamJobOptions {
   /** Starts the stream ingest service; absent for the landing source alone. The landing zone is polled before each run either way. */

@@ -1,9 +1,10 @@
-import type { WarehouseAdapter } from "../runner/adapters/adapter.js";
+import type { LocalWarehouse } from "../runner/localWarehouse.js";
 import { counts, runFailed, type RunSummary } from "../runner/execute/results.js";
 import { failureDetails } from "../runner/execute/report.js";
 import { runProject, type RunRequest } from "../runner/runProject.js";
 import { HISTORY_SCHEMA } from "../runner/history/runHistory.js";
 import { KAFKA_MILLIS_THRESHOLD } from "../lake/kafkaTimestamp.js";
+import { sleep } from "../lib/sleep.js";
 
 export interface WatchStatus {
   runs: number;
@@ -37,7 +38,7 @@ export interface WatchOptions {
 const MAX_MEANINGFUL_FRESHNESS_SECONDS = 86_400;
 
 /** The lake snapshot the latest recorded run before `runId` read: where this process's first run picks up. */
-async function previousSnapshot(warehouse: WarehouseAdapter, runId: string): Promise<bigint> {
+async function previousSnapshot(warehouse: LocalWarehouse, runId: string): Promise<bigint> {
   const [row] = await warehouse.query(`select max(lake_snapshot) as snapshot from ${HISTORY_SCHEMA}.runs where run_id <> '${runId}'`);
   return row?.snapshot === null || row?.snapshot === undefined ? 0n : BigInt(row.snapshot as string | number | bigint);
 }
@@ -47,7 +48,7 @@ async function previousSnapshot(warehouse: WarehouseAdapter, runId: string): Pro
  * or undefined if there is none. One small query: a constant bound on the commit time lets DuckDB skip every
  * older lake file by its name, and only the timestamp column is read.
  */
-async function oldestNewlyVisible(warehouse: WarehouseAdapter, sinceMicros: bigint): Promise<number | undefined> {
+async function oldestNewlyVisible(warehouse: LocalWarehouse, sinceMicros: bigint): Promise<number | undefined> {
   const millis = `CASE WHEN "timestamp" >= ${KAFKA_MILLIS_THRESHOLD} THEN "timestamp" ELSE "timestamp" * 1000 END`;
   const [row] = await warehouse.query(`select min(${millis}) as oldest from bronze.kafka_multiplex where _ingested_at > make_timestamp(${sinceMicros})`);
   return row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest);
@@ -92,7 +93,7 @@ export async function watchRuns(options: WatchOptions): Promise<WatchStatus> {
       options.onError?.(error as Error);
     }
     const wait = Math.max(0, options.intervalMs - (performance.now() - started));
-    await sleep(wait, options.signal);
+    await sleep(wait, { signal: options.signal });
   }
   return status;
 }
@@ -115,17 +116,4 @@ export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,3 +1,5 @@
+import { LANDING_FEEDS } from "../lib/feeds.js";
+
 /**
  * The bronze contract (docs/architecture.md, "Bronze"): every bronze table's columns in order, with the
  * DuckDB type the lake's Parquet files and views use and the BigQuery type the same table has there.
@@ -11,7 +13,7 @@ export interface BronzeColumn {
 /** The DuckDB types bronze uses; the row writer knows how to append each of them. */
 export type BronzeDuckDBType = "VARCHAR" | "BIGINT" | "INTEGER" | "DOUBLE" | "DATE" | "TIMESTAMP" | "BLOB";
 
-export const BRONZE_TABLE_NAMES = ["registered_users", "gym_logins", "kafka_multiplex", "dead_letters"] as const;
+export const BRONZE_TABLE_NAMES = [...LANDING_FEEDS, "dead_letters"] as const;
 export type BronzeTableName = (typeof BRONZE_TABLE_NAMES)[number];
 
 const column = (name: string, duckdbType: BronzeDuckDBType, bigqueryType: string): BronzeColumn => ({ name, duckdbType, bigqueryType });

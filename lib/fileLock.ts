@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "./errors.js";
+import { sleep } from "./sleep.js";
 
 export interface FileLock {
   release(): void;
@@ -94,6 +95,3 @@ function lockAgeMs(file: string): number {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -13,14 +13,12 @@ function packageRoot(): string {
 }
 
 /**
- * PULSE_HOME holds every piece of local state. Precedence: `--home`, then env `PULSE_HOME`,
- * then `.pulse/` in the project root, so deleting that one folder resets everything.
+ * PULSE_HOME holds every piece of local state. Precedence: `--home`, then env `PULSE_HOME` (the CLI
+ * passes whichever was given), then `.pulse/` in the project root, so deleting that one folder resets everything.
  */
-export function resolveHome(flag: string | undefined, projectDir: string): string {
-  // An empty PULSE_HOME counts as unset rather than meaning the current directory.
-  const chosen = flag ?? (process.env.PULSE_HOME || undefined) ?? path.join(projectDir, ".pulse");
+export function resolveHome(chosen: string | undefined, projectDir: string): string {
   usePrivateFiles();
-  return path.resolve(chosen);
+  return path.resolve(chosen ?? path.join(projectDir, ".pulse"));
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Admin } from "kafkajs";
+import { sleep } from "./sleep.js";
 
 export interface TopicRequest {
   topic: string;
@@ -29,6 +30,6 @@ export async function ensureTopicsReady(admin: Admin, topics: TopicRequest[], ti
       lastProblem = String(error);
     }
     if (Date.now() >= deadline) throw new Error(`kafka topics ${names.join(", ")} were not ready within ${timeoutMs / 1000} s: ${lastProblem}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
 }

@@ -1,14 +1,8 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { UserError } from "../lib/errors.js";
+import { isStreamTopic, type LandingFeed, type StreamTopic } from "../lib/feeds.js";
 
-/** The three landing-zone folders (brief §3). */
-export const LANDING_FEEDS = ["registered_users", "gym_logins", "kafka_multiplex"] as const;
-export type LandingFeed = (typeof LANDING_FEEDS)[number];
-
-/** The three Kafka / Pub/Sub topics; in the landing zone they share the kafka_multiplex folder. */
-export const KAFKA_TOPICS = ["user_info", "bpm", "workout"] as const;
-export type KafkaTopic = (typeof KAFKA_TOPICS)[number];
 
 /** The five source feeds, numbered as the reference data set numbers its files. */
 export const SOURCE_FEEDS = ["registered_users", "user_info", "bpm", "workout", "gym_logins"] as const;
@@ -20,8 +14,8 @@ export function landingFeedOf(feed: SourceFeed): LandingFeed {
   return feed === "registered_users" || feed === "gym_logins" ? feed : "kafka_multiplex";
 }
 
-export function isKafkaTopic(feed: SourceFeed): feed is KafkaTopic {
-  return (KAFKA_TOPICS as readonly string[]).includes(feed);
+export function isKafkaTopic(feed: SourceFeed): feed is StreamTopic {
+  return isStreamTopic(feed);
 }
 
 /** `1-registered_users`, `3-bpm`, …: the stem every data-set file name starts with. */

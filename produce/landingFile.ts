@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 import { createGzip, type Gzip } from "node:zlib";
 import { homePaths } from "../lib/home.js";
-import type { LandingFeed } from "./dataSetLayout.js";
+import type { LandingFeed } from "../lib/feeds.js";
 
 /**
  * A landing file being written. Bytes go to `landing/.tmp/` (same file system, outside every feed folder

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { KAFKA_TOPICS, type KafkaTopic } from "./dataSetLayout.js";
+import { STREAM_TOPICS, type StreamTopic } from "../lib/feeds.js";
 
 /**
  * One message for a Kafka or Pub/Sub sink. `value` is the topic payload as a JSON string (the same bytes
@@ -7,7 +7,7 @@ import { KAFKA_TOPICS, type KafkaTopic } from "./dataSetLayout.js";
  * `partition` is set when the source names one (a replayed envelope); otherwise the sink partitions by key.
  */
 export interface ProducerRecord {
-  topic: KafkaTopic;
+  topic: StreamTopic;
   key: string;
   value: string;
   timestamp: number;
@@ -18,7 +18,7 @@ export interface ProducerRecord {
 export const kafkaEnvelopeSchema = z.object({
   key: z.string().nullable(),
   value: z.string(),
-  topic: z.enum(KAFKA_TOPICS),
+  topic: z.enum(STREAM_TOPICS),
   partition: z.number().int().nonnegative(),
   offset: z.number().int().nonnegative(),
   timestamp: z.number(),

@@ -3,7 +3,8 @@ import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import { UserError } from "../lib/errors.js";
-import { findDataSetFiles, type DataSetFile, type LandingFeed } from "./dataSetLayout.js";
+import type { LandingFeed } from "../lib/feeds.js";
+import { findDataSetFiles, type DataSetFile } from "./dataSetLayout.js";
 import { copyIntoLanding, type CopyOutcome } from "./landingFile.js";
 import { envelopeToRecord, kafkaEnvelopeSchema, type ProducerRecord } from "./producerRecord.js";
 

@@ -48,4 +48,3 @@ export class Pacer {
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

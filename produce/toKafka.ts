@@ -2,7 +2,8 @@ import { Kafka, Partitioners, logLevel, type Message, type LogEntry } from "kafk
 import { ensureTopicsReady } from "../lib/kafkaTopics.js";
 import { UserError } from "../lib/errors.js";
 import type { ProducerRecord } from "./producerRecord.js";
-import { Pacer, sleep } from "./sinkProgress.js";
+import { Pacer } from "./sinkProgress.js";
+import { sleep } from "../lib/sleep.js";
 
 export interface KafkaSinkOptions {
   brokers: string[];

@@ -1,8 +1,8 @@
 import type { Topic } from "@google-cloud/pubsub";
-import { openPubSub } from "../ingest/sources/pubsub/pubsubClient.js";
-import { ensureSubscription } from "../ingest/sources/pubsub/ensureSubscription.js";
+import { ensureSubscription, openPubSub } from "../lib/pubsubClient.js";
 import type { ProducerRecord } from "./producerRecord.js";
-import { Pacer, sleep } from "./sinkProgress.js";
+import { Pacer } from "./sinkProgress.js";
+import { sleep } from "../lib/sleep.js";
 
 export interface PubsubSinkOptions {
   projectId: string;

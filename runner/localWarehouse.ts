@@ -11,6 +11,13 @@ import { NameTranslator, graphTargets } from "./adapters/duckdb/names.js";
 
 export const DEFAULT_DATABASE = "pulse";
 
+/**
+ * The local warehouse: `warehouse.duckdb` with the bronze lake exposed as views. Beyond every warehouse's
+ * interface it has DuckDB's reading of Dataform's SQL (`translation`) and the lake snapshot its views read
+ * (`lakeSnapshotMicros`), which run history and freshness use.
+ */
+export type LocalWarehouse = DuckDbAdapter;
+
 export interface OpenOptions {
   home: string;
   /** The compiled graph: its targets drive name translation, its declarations which lake tables to expose. */
@@ -32,7 +39,7 @@ function declaresLakeTables(graph: CompiledGraph | undefined): boolean {
  * Opens `$PULSE_HOME/warehouse.duckdb` under the project's default database name and exposes the bronze
  * lake in it. DuckDB allows one process per file; a clear error replaces its lock message.
  */
-export async function openLocalWarehouse(options: OpenOptions): Promise<DuckDbAdapter> {
+export async function openLocalWarehouse(options: OpenOptions): Promise<LocalWarehouse> {
   const paths = homePaths(options.home);
   const database = options.graph?.projectConfig.defaultDatabase || options.database || DEFAULT_DATABASE;
   const translator = options.graph ? new NameTranslator(graphTargets(options.graph)) : undefined;

@@ -6,7 +6,7 @@ import { acquireFileLock, type FileLock } from "../lib/fileLock.js";
 import { BRONZE_TABLE_NAMES } from "../lake/bronzeTables.js";
 import { bronzeViewStatements } from "../lake/bronzeViews.js";
 import { DuckDbAdapter } from "./adapters/duckdb/duckdbAdapter.js";
-import { quoteIdentifier } from "./adapters/duckdb/names.js";
+import { sqlIdentifier } from "../lake/sqlText.js";
 import type { StatementRows } from "./adapters/duckdb/userStatements.js";
 import { openLocalWarehouse } from "./localWarehouse.js";
 import { askRunningRun } from "./readServer.js";
@@ -109,7 +109,7 @@ async function readDirectly(request: QueryRequest): Promise<StatementRows[]> {
   try {
     const tables = BRONZE_TABLE_NAMES.filter((table) => hasParquet(path.join(paths.bronze, table)));
     if (tables.length > 0) {
-      await warehouse.execute(`attach ':memory:' as ${quoteIdentifier(LAKE_CATALOG)}`);
+      await warehouse.execute(`attach ':memory:' as ${sqlIdentifier(LAKE_CATALOG)}`);
       const [schema, ...views] = bronzeViewStatements(paths.lake, { catalog: LAKE_CATALOG });
       await warehouse.execute(schema!);
       for (const [index, view] of views.entries()) if (tables.includes(BRONZE_TABLE_NAMES[index]!)) await warehouse.execute(view);

@@ -13,7 +13,7 @@ import { readTableSemantics, recordTableSemantics } from "./history/tableSemanti
 import { recordTableRows, shrunkRefusals, takeRecordedRows, type Shrunk } from "./history/tableRows.js";
 import { redactCommandLine } from "./history/redactCommand.js";
 import { RunProgressWriter } from "./history/runProgress.js";
-import { openLocalWarehouse } from "./localWarehouse.js";
+import { openLocalWarehouse, type LocalWarehouse } from "./localWarehouse.js";
 import { serveReads } from "./readServer.js";
 import { acquireFileLock } from "../lib/fileLock.js";
 import { renderIncrementalTests, withIncrementalTests } from "./unitTest/incrementalTests.js";
@@ -39,7 +39,7 @@ export interface RunRequest {
   onProgress?: ExecuteOptions["onProgress"];
   onLockWait?: (holder: { pid: number; command: string }) => void;
   /** Runs after the actions, on the still-open warehouse and under the run lock (e.g. to print results). */
-  afterRun?: (warehouse: WarehouseAdapter, summary: RunSummary) => Promise<void>;
+  afterRun?: (warehouse: LocalWarehouse, summary: RunSummary) => Promise<void>;
 }
 
 let lastCompile: { key: string; graph: CompiledGraph } | undefined;
@@ -77,7 +77,6 @@ export function assertCompiled(graph: CompiledGraph): void {
 async function runOnBigQuery(request: RunRequest, target: BigQueryTarget): Promise<{ summary: RunSummary; graph: CompiledGraph }> {
   const { graph, adapter } = await openBigQuery(request.projectDir, request.vars, target);
   const summary = await executeRun(graph, selectActions(graph, request.selection), adapter, request, new Date());
-  await request.afterRun?.(adapter, summary);
   return { summary, graph };
 }
 
@@ -98,7 +97,7 @@ async function executeRun(
   adapter: WarehouseAdapter,
   request: RunRequest,
   startedAt: Date,
-  state: Pick<ExecuteOptions, "builtSemantics" | "refuse"> = {},
+  state: Pick<ExecuteOptions, "builtSemantics" | "refuse" | "translation"> = {},
 ): Promise<RunSummary> {
   const results = await executeGraph(graph, selected, adapter, {
     ...state,
@@ -146,7 +145,7 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
       const shrunk = request.dryRun ? new Map<string, Shrunk>() : await takeRecordedRows(adapter, graph);
       const refuse = shrunkRefusals(graph, selected, shrunk, request.fullRefresh, (target) => repairCommand(target, request));
       const builtSemantics = await readTableSemantics(adapter);
-      const summary = await executeRun(graph, selected, adapter, { ...request, onProgress }, startedAt, { builtSemantics, refuse });
+      const summary = await executeRun(graph, selected, adapter, { ...request, onProgress }, startedAt, { builtSemantics, refuse, translation: adapter.translation });
       if (!request.dryRun) {
         await recordRun(adapter, summary, { command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
         // A shrunk table keeps its old count until a successful full build replaces it.

@@ -3,7 +3,7 @@ import { DuckDBInstance, type DuckDBValue } from "../lib/duckdb.js";
 import { acquireFileLock } from "../lib/fileLock.js";
 import { homePaths } from "../lib/home.js";
 import { jsonFriendly } from "../runner/adapters/duckdb/jsonFriendly.js";
-import { quoteIdentifier } from "../runner/adapters/duckdb/names.js";
+import { sqlIdentifier, sqlString } from "../lake/sqlText.js";
 
 /** A fixed SQL text with its bound parameters: request text only ever reaches DuckDB as a parameter value. */
 export interface BoundQuery {
@@ -65,8 +65,8 @@ export class WarehouseReader {
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
     try {
-      await connection.run(`attach '${homePaths(this.home).warehouse.replace(/'/g, "''")}' as ${quoteIdentifier(this.database)} (read_only)`);
-      await connection.run(`use ${quoteIdentifier(this.database)}`);
+      await connection.run(`attach ${sqlString(homePaths(this.home).warehouse)} as ${sqlIdentifier(this.database)} (read_only)`);
+      await connection.run(`use ${sqlIdentifier(this.database)}`);
       return await fn(async (query) => {
         const reader = await connection.runAndReadAll(query.sql, (query.params ?? []) as DuckDBValue[]);
         return reader.getRowObjects().map((row) => jsonFriendly(row) as Record<string, unknown>);

@@ -5,6 +5,7 @@ import { startPubsubEmulator } from "./pubsubEmulator.js";
 import { BIGQUERY_EMULATOR_PROJECT, ensureBigQueryEmulator, startBigQueryEmulator } from "./bigqueryEmulator.js";
 import { servicesStateDir } from "./paths.js";
 import { isPortOpen, livePid, stopService, withLock } from "./process.js";
+import { sleep } from "../lib/sleep.js";
 
 export const KAFKA_PORT = Number(process.env.PULSE_KAFKA_PORT ?? 9092);
 export const PUBSUB_PORT = Number(process.env.PULSE_PUBSUB_PORT ?? 8085);
@@ -114,7 +115,7 @@ export async function waitForKafka(brokers: string, timeoutMs: number): Promise<
     } catch (error) {
       lastError = error;
       await admin.disconnect().catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
     }
   }
   throw new Error(`kafka on ${brokers} did not answer metadata requests within ${timeoutMs / 1000} s: ${String(lastError)}`);

@@ -3,6 +3,7 @@
 // assertions or run bookkeeping. `pulse run` (full) is timed against running these statements in order.
 // Semantics follow the models one for one; see each model's description for the why.
 import { bronzeFilesAsRead } from "../../lake/lakeReader.js";
+import { sqlString } from "../../lake/sqlText.js";
 
 export interface BaselineOptions {
   /** The lake folder holding bronze/<table>/*.parquet (PULSE_HOME/lake). */
@@ -12,7 +13,6 @@ export interface BaselineOptions {
   watermarkSeconds?: number;
 }
 
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** Statements creating schema `baseline` with every silver and gold table; run them in order. */
 export function baselineStatements({ lakeDir, asOfDate, watermarkSeconds = 30 }: BaselineOptions): string[] {

@@ -1,31 +1,28 @@
-import { z } from "zod";
-import { parseCommandArgs } from "../../lib/args.js";
 import { runMainJob } from "../../jobs/mainJob.js";
+import { homeOf, homeOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { wholeNumber } from "../flagValues.js";
+import type { DefineCommand } from "../program.js";
 
-const USAGE = `usage: pulse demo [--users N] [--days D] [--seed S] [--home DIR]
-
-The main job (npm start): synthetic fleet → landing → bronze → silver → gold on the embedded DuckDB,
-then prints the gold summaries. Each run lands the next days of data and runs incrementally.`;
-
-const Flags = z.object({
-  users: z.coerce.number().int().min(1).max(100_000).default(25),
-  days: z.coerce.number().int().min(1).max(365).default(2),
-  seed: z.coerce.number().int().min(0).default(42),
-  help: z.boolean().optional(),
-});
-
-export async function main(argv: string[]): Promise<number> {
-  const { flags, home, projectDir } = parseCommandArgs("demo", argv, { users: { type: "string" }, days: { type: "string" }, seed: { type: "string" } }, Flags);
-  if (flags.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  return runMainJob({
-    projectDir,
-    home,
-    users: flags.users,
-    days: flags.days,
-    seed: flags.seed,
-    log: (line) => process.stdout.write(`${line}\n`),
-  });
-}
+export const define: DefineCommand = (command, exit) =>
+  command
+    .description(
+      "The main job (npm start): synthetic fleet → landing → bronze → silver → gold on the embedded DuckDB, then prints the gold summaries. Each run lands the next days of data and runs incrementally.",
+    )
+    .option("--users <n>", "devices in the synthetic fleet (1-100000)", wholeNumber(1, 100_000), 25)
+    .option("--days <d>", "days of data each run lands (1-365)", wholeNumber(1, 365), 2)
+    .option("--seed <s>", "same seed, same data", wholeNumber(0), 42)
+    .addOption(projectOption())
+    .addOption(homeOption())
+    .action(async (flags, self) => {
+      const projectDir = projectDirOf(flags);
+      exit(
+        await runMainJob({
+          projectDir,
+          home: homeOf(self, projectDir),
+          users: flags.users,
+          days: flags.days,
+          seed: flags.seed,
+          log: (line) => process.stdout.write(`${line}\n`),
+        }),
+      );
+    });

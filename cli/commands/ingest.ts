@@ -1,45 +1,60 @@
-import { z } from "zod";
-import { parseCommandArgs } from "../../lib/args.js";
-import { UserError } from "../../lib/errors.js";
+import { Option } from "@commander-js/extra-typings";
+import { ingestStatusTable, readIngestStatus } from "../../ingest/ingestStatus.js";
+import { runUntilSignal, startStreamIngest } from "../../ingest/ingestService.js";
 import { formatLandingEvent, formatLandingSummary } from "../../ingest/landing/landingReport.js";
 import { loadLandingOnce } from "../../ingest/landing/loadLanding.js";
-import { isStreamIngest, main as streamIngest } from "./ingestStream.js";
+import { UserError } from "../../lib/errors.js";
+import { brokersOption, homeOf, homeOption, projectDirOf, projectOption, rejectFlags } from "../commonOptions.js";
+import { EXIT, type DefineCommand } from "../program.js";
+import { streamIngestSpec, withStreamIngestOptions } from "../streamIngestOptions.js";
 
-const OPTIONS = {
-  source: { type: "string" },
-  once: { type: "boolean" },
-} as const;
+export const define: DefineCommand = (command, exit) => {
+  withStreamIngestOptions(
+    command
+      .description(
+        "--source landing --once loads every landing file not loaded before into bronze, then exits. --source kafka|pubsub runs the ingestion service until SIGINT/SIGTERM, then writes what is buffered, commits/acks it and exits 0. Pub/Sub topics and subscriptions that do not exist are created.",
+      )
+      .enablePositionalOptions()
+      .addOption(new Option("--source <source>", "where to ingest from").choices(["landing", "kafka", "pubsub"] as const))
+      .option("--once", "landing: load what is there and exit"),
+  )
+    .addOption(projectOption())
+    .addOption(homeOption())
+    .action(async (flags, self) => {
+      const home = homeOf(self, projectDirOf(flags));
+      if (flags.source === undefined) throw new UserError("ingest: --source is required (landing, kafka or pubsub)");
+      if (flags.source === "landing") {
+        if (!flags.once) throw new UserError("ingest --source landing needs --once (it loads what is there and exits)");
+        rejectFlags(
+          self,
+          Object.keys(flags).filter((name) => !["source", "once", "home", "project"].includes(name)),
+          "--source landing",
+        );
+        const summary = await loadLandingOnce(home, { onEvent: (event) => process.stderr.write(`${formatLandingEvent(event)}\n`) });
+        process.stdout.write(`${formatLandingSummary(summary)}\n`);
+        // README "Exit codes": 3 = the load finished, but files were left unloaded, quarantined or refused as changed.
+        return exit(summary.outcome === "complete" ? 0 : EXIT.landingIncomplete);
+      }
+      if (flags.once) throw new UserError(`--once applies to --source landing; --source ${flags.source} runs until stopped`);
+      const source = flags.source;
+      const log = (line: string) => process.stderr.write(`ingest ${source}: ${line}\n`);
+      const service = await startStreamIngest(streamIngestSpec(source, home, flags, self), log);
+      exit(await runUntilSignal(service, log));
+    });
 
-// Kafka and Pub/Sub never reach this schema (see main), so only landing is valid here.
-const Flags = z.object({
-  source: z.enum(["landing"], { message: "must be landing, kafka or pubsub" }),
-  once: z.boolean().optional(),
-  help: z.boolean().optional(),
-});
-
-const USAGE = `usage: pulse ingest --source landing --once
-       pulse ingest --source kafka|pubsub ...   (pulse ingest --source kafka --help)
-       pulse ingest status ...
-
-  --source landing --once   load every landing file not loaded before into bronze, then exit
-  --source kafka|pubsub     run the ingestion service until SIGINT/SIGTERM
-`;
-
-export async function main(argv: string[]): Promise<number> {
-  // Kafka / Pub/Sub / status have their own flags (cli/commands/ingestStream.ts).
-  if (isStreamIngest(argv)) return streamIngest(argv);
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const { flags, home } = parseCommandArgs("ingest", argv, OPTIONS, Flags);
-  return ingestLanding(home, flags.once === true);
-}
-
-async function ingestLanding(home: string, once: boolean): Promise<number> {
-  if (!once) throw new UserError("ingest --source landing needs --once (it loads what is there and exits)");
-  const summary = await loadLandingOnce(home, { onEvent: (event) => process.stderr.write(`${formatLandingEvent(event)}\n`) });
-  process.stdout.write(`${formatLandingSummary(summary)}\n`);
-  // README "Exit codes": 3 = the load finished, but files were left unloaded, quarantined or refused as changed.
-  return summary.outcome === "complete" ? 0 : 3;
-}
+  command
+    .command("status")
+    .description(
+      "Per Kafka partition: the group's committed offset, the highest offset in the lake, the broker's end offset and the lag; per Pub/Sub subscription what the ingest process last recorded; dead letters per source.",
+    )
+    .addOption(brokersOption())
+    .option("--json", "print the rows as JSON")
+    .addOption(projectOption())
+    .addOption(homeOption())
+    .action(async (flags, self) => {
+      const home = homeOf(self, projectDirOf(flags), { mustExist: true });
+      const rows = await readIngestStatus(home, flags.brokers);
+      process.stdout.write(`${flags.json ? JSON.stringify(rows, null, 2) : ingestStatusTable(rows, home)}\n`);
+      exit(0);
+    });
+};

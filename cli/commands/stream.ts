@@ -1,50 +1,44 @@
-import { z } from "zod";
-import { commaList, parseCommandArgs, parseVars } from "../../lib/args.js";
-import { durationMs } from "../../lib/duration.js";
+import { Option } from "@commander-js/extra-typings";
+import { startStreamIngest } from "../../ingest/ingestService.js";
 import { runStreamJob } from "../../jobs/streamJob.js";
-import { STREAM_INGEST_OPTIONS, StreamIngestFlags, startStreamIngest } from "./ingestStream.js";
+import { durationMs } from "../../lib/duration.js";
+import { commandLine, homeOf, homeOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { checkedBy, nonEmptyList, varsFlag } from "../flagValues.js";
+import type { DefineCommand } from "../program.js";
+import { streamIngestSpec, withStreamIngestOptions } from "../streamIngestOptions.js";
 
-const USAGE = `usage: pulse stream [--source kafka|pubsub|landing] [--interval 5s] [--tags a,b] [--vars k=v,...]
-                    [ingest flags: --brokers, --group, --topic-prefix, --topics, --project-id, --subscription-prefix, ...]
-
-Ingests continuously and runs the graph incrementally every --interval, in one process, until Ctrl-C.
-The landing zone (registrations, gym logins, any files) is loaded before each run; --source landing
-does only that, without a stream. The status line shows each run's duration and rows, and freshness:
-how long before the run finished the oldest message it made visible was produced (its message
-timestamp); shown only for live timestamps (replays keep historical ones, e.g. pulse produce without
---timestamps send). 'pulse ingest --help' lists the ingest flags.`;
-
-const Flags = StreamIngestFlags.extend({
-  source: z.enum(["kafka", "pubsub", "landing"]).default("kafka"),
-  interval: durationMs.default(5000),
-  tags: z.string().optional(),
-  vars: z.string().optional(),
-});
-
-export async function main(argv: string[]): Promise<number> {
-  const { flags, projectDir, home } = parseCommandArgs(
-    "stream",
-    argv,
-    { ...STREAM_INGEST_OPTIONS, interval: { type: "string" }, tags: { type: "string" }, vars: { type: "string" } },
-    Flags,
-  );
-  if (flags.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  const source = flags.source;
-  return runStreamJob({
-    startIngest: source === "landing" ? undefined : () => startStreamIngest(source, { ...flags, source }, home, (line) => log(`ingest ${source}: ${line}`)),
-    run: {
-      projectDir,
-      home,
-      selection: { tags: commaList(flags.tags) },
-      vars: parseVars(flags.vars),
-      fullRefresh: false,
-      command: `pulse stream ${argv.join(" ")}`.trim(),
-    },
-    intervalMs: flags.interval,
-    log,
-  });
-}
+export const define: DefineCommand = (command, exit) =>
+  withStreamIngestOptions(
+    command
+      .description(
+        "Ingests continuously and runs the graph incrementally every --interval, in one process, until Ctrl-C. The landing zone (registrations, gym logins, any files) is loaded before each run; --source landing does only that, without a stream. The status line shows each run's duration and rows, and freshness: how long before the run finished the oldest message it made visible was produced (its message timestamp); shown only for live timestamps (replays keep historical ones, e.g. pulse produce without --timestamps send).",
+      )
+      .addOption(new Option("--source <source>", "the stream to ingest").choices(["kafka", "pubsub", "landing"] as const).default("kafka" as const))
+      .option("--interval <duration>", "time between incremental runs (5s, 500ms, 2m)", checkedBy(durationMs), 5000)
+      .option("--tags <a,b>", "run only actions with these tags", nonEmptyList)
+      .option("--vars <k=v,...>", "project variables", varsFlag),
+  )
+    .addOption(projectOption())
+    .addOption(homeOption())
+    .action(async (flags, self) => {
+      const projectDir = projectDirOf(flags);
+      const home = homeOf(self, projectDir);
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const source = flags.source;
+      const spec = source === "landing" ? undefined : streamIngestSpec(source, home, flags, self);
+      exit(
+        await runStreamJob({
+          startIngest: spec ? () => startStreamIngest(spec, (line) => log(`ingest ${source}: ${line}`)) : undefined,
+          run: {
+            projectDir,
+            home,
+            selection: { tags: flags.tags ?? [] },
+            vars: flags.vars ?? {},
+            fullRefresh: false,
+            command: commandLine(self),
+          },
+          intervalMs: flags.interval,
+          log,
+        }),
+      );
+    });

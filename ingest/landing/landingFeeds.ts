@@ -1,9 +1,9 @@
 import path from "node:path";
 import { BRONZE_DATA_COLUMNS, type BronzeColumn } from "../../lake/bronzeTables.js";
 
-/** Landing folders; each loads into the bronze table of the same name. */
-export const LANDING_FEEDS = ["registered_users", "gym_logins", "kafka_multiplex"] as const;
-export type LandingFeed = (typeof LANDING_FEEDS)[number];
+import { LANDING_FEEDS, type LandingFeed } from "../../lib/feeds.js";
+
+export { LANDING_FEEDS, type LandingFeed };
 export type CsvFeed = Exclude<LandingFeed, "kafka_multiplex">;
 
 export type LandingFormat = "csv" | "jsonl";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { STREAM_TOPICS, isStreamTopic, type StreamTopic } from "../../lib/feeds.js";
 
 /**
  * Event times are epoch seconds, integer or float (brief §5). The upper bound rejects milliseconds sent by
@@ -50,11 +51,6 @@ export const TOPIC_SCHEMAS = {
   user_info: userInfoPayload,
   bpm: bpmPayload,
   workout: workoutPayload,
-} as const;
+} as const satisfies Record<StreamTopic, z.ZodType>;
 
-export type StreamTopic = keyof typeof TOPIC_SCHEMAS;
-export const STREAM_TOPICS = Object.keys(TOPIC_SCHEMAS) as StreamTopic[];
-
-export function isStreamTopic(name: string): name is StreamTopic {
-  return Object.hasOwn(TOPIC_SCHEMAS, name);
-}
+export { STREAM_TOPICS, isStreamTopic, type StreamTopic };

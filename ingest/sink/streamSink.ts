@@ -1,5 +1,6 @@
 import type { BronzeRow, LakeWriter, WrittenBatch } from "../../lake/lakeWriter.js";
 import { MultiplexBatch, type MultiplexRecord } from "./multiplexBatch.js";
+import { sleep } from "../../lib/sleep.js";
 
 /** What a flush made durable, for progress output and the source's own bookkeeping. */
 export interface FlushResult<C> {
@@ -173,7 +174,7 @@ export class StreamSink<C> {
         return true;
       } catch (error) {
         log(`final flush failed: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 300).unref());
+        await sleep(300, { unref: true });
       }
     }
     return false;

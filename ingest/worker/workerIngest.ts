@@ -1,10 +1,6 @@
 import { Worker } from "node:worker_threads";
+import type { IngestService } from "../ingestService.js";
 import type { IngestWorkerSpec, MainToWorker, WorkerToMain } from "./protocol.js";
-
-export interface WorkerIngestService {
-  stop(): Promise<boolean>;
-  failed: Promise<void>;
-}
 
 /**
  * V8 sizes its heap from the machine's memory and collects lazily, so a Node process ingesting 50,000
@@ -14,7 +10,7 @@ export interface WorkerIngestService {
  */
 export const INGEST_WORKER_HEAP_MB = 192;
 
-export function startIngestWorker(spec: IngestWorkerSpec, log: (line: string) => void, heapMb = INGEST_WORKER_HEAP_MB): Promise<WorkerIngestService> {
+export function startIngestWorker(spec: IngestWorkerSpec, log: (line: string) => void, heapMb = INGEST_WORKER_HEAP_MB): Promise<IngestService> {
   const fromSource = import.meta.url.endsWith(".ts");
   const entry = new URL(fromSource ? "./ingestWorker.ts" : "./ingestWorker.js", import.meta.url).href;
   // Run from source (tsx) the worker needs the TypeScript loader registered in its own thread first.
@@ -30,7 +26,7 @@ export function startIngestWorker(spec: IngestWorkerSpec, log: (line: string) =>
   });
   failed.catch(() => undefined);
 
-  return new Promise<WorkerIngestService>((resolve, reject) => {
+  return new Promise<IngestService>((resolve, reject) => {
     let started = false;
     let stopping = false;
     const die = (error: Error) => {

@@ -1,4 +1,4 @@
-import type { KafkaTopic } from "../dataSetLayout.js";
+import type { StreamTopic } from "../../lib/feeds.js";
 import type { BpmEvent, GymLoginEvent, RegistrationEvent, UserInfoEvent, WorkoutEvent } from "./syntheticEvent.js";
 
 /**
@@ -19,7 +19,7 @@ export function gymLoginCsvLine(e: GymLoginEvent): string {
 }
 
 export interface KafkaMessage {
-  topic: KafkaTopic;
+  topic: StreamTopic;
   key: string;
   value: string;
 }

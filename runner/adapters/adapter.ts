@@ -12,6 +12,17 @@ export interface RelationInfo {
   columns: Column[];
 }
 
+/** How an engine reads the SQL Dataform rendered for BigQuery. */
+export interface SqlTranslation {
+  /** Rewrites the BigQuery names in a query into the engine's names. */
+  names(sql: string): string;
+  /** The same for a built-in (rowConditions) assertion's query, which also quotes each condition in a string literal. */
+  builtInAssertion(sql: string): string;
+}
+
+/** BigQuery: Dataform's SQL as rendered. */
+export const AS_RENDERED: SqlTranslation = { names: (sql) => sql, builtInAssertion: (sql) => sql };
+
 export interface StatementResult {
   /** Rows the statement inserted, updated or deleted, where the engine reports it. */
   rowsChanged?: number;
@@ -25,10 +36,6 @@ export interface WarehouseAdapter {
   readonly dialect: Dialect;
   /** Renders a target as this engine's quoted relation name. */
   relationName(target: Target): string;
-  /** Rewrites the BigQuery names Dataform rendered into this engine's names (identity on BigQuery). */
-  translateNames(sql: string): string;
-  /** The local lake's commit clock (µs) whose files this session's bronze views read; unset off the local lake. */
-  readonly lakeSnapshotMicros?: bigint;
   /** Executes a statement (possibly several separated by semicolons) and reports rows changed. */
   execute(sql: string): Promise<StatementResult>;
   /** Runs a query and returns its rows as JSON-friendly objects. */

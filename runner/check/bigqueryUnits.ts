@@ -1,4 +1,4 @@
-import type { Column } from "../adapters/adapter.js";
+import { AS_RENDERED, type Column } from "../adapters/adapter.js";
 import type { CompiledGraph, Target } from "../compile/graph.js";
 import { planAction, type PlanContext } from "../plan/planAction.js";
 import type { ActionState } from "../plan/steps.js";
@@ -23,7 +23,7 @@ export interface CheckUnit extends AnalysisUnit {
 const bigqueryName = (target: Target) => `\`${[target.database, target.schema, target.name].filter(Boolean).join(".")}\``;
 
 function context(fullRefresh: boolean): PlanContext {
-  return { dialect: "bigquery", fullRefresh, relation: bigqueryName, translate: (sql) => sql };
+  return { dialect: "bigquery", fullRefresh, relation: bigqueryName, translation: AS_RENDERED };
 }
 
 /** Executable actions, each after the actions it depends on (the order `dataform run` may take). */

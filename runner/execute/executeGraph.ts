@@ -1,4 +1,4 @@
-import type { RelationInfo, WarehouseAdapter, WarehouseSession } from "../adapters/adapter.js";
+import { AS_RENDERED, type RelationInfo, type SqlTranslation, type WarehouseAdapter, type WarehouseSession } from "../adapters/adapter.js";
 import { targetName, type CompiledDeclaration, type CompiledGraph, type Target } from "../compile/graph.js";
 import { planAction, runsIncrementally, type PlanContext } from "../plan/planAction.js";
 import type { ActionPlan, ActionState, ActionType } from "../plan/steps.js";
@@ -15,6 +15,8 @@ export interface ExecuteOptions {
   refuse?: Map<string, string>;
   /** Called as each action starts and finishes, for progress output. */
   onProgress?: (event: { phase: "start" | "end"; name: string; result?: ActionResult }) => void;
+  /** How the engine reads Dataform's BigQuery SQL (default: as rendered). */
+  translation?: SqlTranslation;
   /**
    * The semantics version each existing incremental table was built under (runner/history/tableSemantics.ts), on a
    * warehouse that records them; a table absent from it was built under version 1. Unset: nothing is compared.
@@ -49,7 +51,7 @@ export async function executeGraph(
     dialect: adapter.dialect,
     fullRefresh: options.fullRefresh,
     relation: (target) => adapter.relationName(target),
-    translate: (sql) => adapter.translateNames(sql),
+    translation: options.translation ?? AS_RENDERED,
   };
   const order = [...all.keys()].filter((name) => selected.has(name));
   const dependencies = new Map(order.map((name) => [name, executableDependencies(all.get(name)!, all).filter((d) => selected.has(d))]));
@@ -176,7 +178,7 @@ async function gatherState(
   if (action.kind !== "table") return {};
   const state: ActionState = { existing, ...(existing && builtSemantics !== undefined ? { builtSemantics } : {}) };
   if (runsIncrementally(action.action, state, context.fullRefresh)) {
-    const query = context.translate(action.action.incrementalQuery ?? action.action.query ?? "");
+    const query = context.translation.names(action.action.incrementalQuery ?? action.action.query ?? "");
     try {
       state.incrementalColumns = await session.describeQuery(query);
     } catch (error) {

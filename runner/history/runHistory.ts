@@ -1,6 +1,7 @@
-import type { WarehouseAdapter } from "../adapters/adapter.js";
+import type { LocalWarehouse } from "../localWarehouse.js";
 import type { RunSummary } from "../execute/results.js";
 import { counts } from "../execute/results.js";
+import { sqlString } from "../../lake/sqlText.js";
 import { SECRET_HINT, redactCommandLine } from "./redactCommand.js";
 
 /** Where run history lives in the warehouse, beside the project's own schemas. */
@@ -10,7 +11,7 @@ export function literal(value: string | number | boolean | undefined | null): st
   if (value === undefined || value === null) return "null";
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
   if (typeof value === "boolean") return value ? "true" : "false";
-  return `'${value.replace(/'/g, "''")}'`;
+  return sqlString(value);
 }
 
 const CREATE_RUNS = `create table if not exists ${HISTORY_SCHEMA}.runs (
@@ -29,7 +30,7 @@ const ADD_LAKE_SNAPSHOT = `alter table ${HISTORY_SCHEMA}.runs add column if not 
  * redacted hold `***`, and lines with nothing that looks secret are left to SQL, so a history of thousands of
  * runs costs one filtered scan per run.
  */
-async function redactStoredCommands(adapter: WarehouseAdapter): Promise<void> {
+async function redactStoredCommands(adapter: LocalWarehouse): Promise<void> {
   const stored = await adapter.query(
     `select run_id, command from ${HISTORY_SCHEMA}.runs where command not like '%***%' and regexp_matches(command, ${literal(SECRET_HINT.source)}, 'i')`,
   );
@@ -41,7 +42,7 @@ async function redactStoredCommands(adapter: WarehouseAdapter): Promise<void> {
 
 /** Records a finished run and each action's result, so past runs can be queried with SQL. */
 export async function recordRun(
-  adapter: WarehouseAdapter,
+  adapter: LocalWarehouse,
   summary: RunSummary,
   meta: { command: string; fullRefresh: boolean; /** Lake commit clock (µs) of the bronze this run read. */ lakeSnapshot?: bigint },
 ): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Dialect } from "../adapters/adapter.js";
+import type { Dialect, SqlTranslation } from "../adapters/adapter.js";
 import type { CompiledTable, Target } from "../compile/graph.js";
 import type { ExecutableAction } from "../select/actions.js";
 import * as sql from "./sql.js";
@@ -11,8 +11,8 @@ export interface PlanContext {
   fullRefresh: boolean;
   /** The engine's relation name for a target. */
   relation(target: Target): string;
-  /** Rewrites Dataform's rendered names for the engine. */
-  translate(sql: string): string;
+  /** Rewrites Dataform's rendered SQL for the engine (identity on BigQuery, which Dataform renders for). */
+  translation: SqlTranslation;
 }
 
 /**
@@ -56,7 +56,7 @@ export function planAction(action: ExecutableAction, state: ActionState, context
   assertHasSql(action);
   const target = action.action.target;
   const relation = context.relation(target);
-  const t = (text: string) => context.translate(text);
+  const t = (text: string) => context.translation.names(text);
 
   if (action.kind === "operation") {
     const steps: Step[] = (action.action.queries ?? []).map((query, i) => ({ kind: "sql", label: `operation ${i + 1}`, sql: t(query), writesRows: true }));
@@ -64,10 +64,8 @@ export function planAction(action: ExecutableAction, state: ActionState, context
   }
 
   if (action.kind === "assertion") {
-    const rendered = t(action.action.query ?? "");
-    // Built-in rowConditions assertions quote each condition in a string literal with BigQuery's \' escape;
-    // DuckDB strings escape a quote by doubling it.
-    const query = context.dialect === "duckdb" && action.action.parentAction ? rendered.replaceAll("\\'", "''") : rendered;
+    const rendered = action.action.query ?? "";
+    const query = action.action.parentAction ? context.translation.builtInAssertion(rendered) : t(rendered);
     return {
       name: action.name,
       type: "assertion",
@@ -120,7 +118,7 @@ function incrementalSteps(table: CompiledTable, state: ActionState, relation: st
   // After EXTEND/SYNCHRONIZE the table has the batch's columns; with IGNORE only the table's own columns are written.
   const columns = schemaChange.resultColumns.map((c) => c.name).filter((name) => batchNames.has(name));
   const steps: Step[] = [
-    { kind: "sql", label: "stage incremental batch", sql: sql.createStaging(dialect, context.translate(table.incrementalQuery ?? table.query ?? "")) },
+    { kind: "sql", label: "stage incremental batch", sql: sql.createStaging(dialect, context.translation.names(table.incrementalQuery ?? table.query ?? "")) },
     ...schemaChange.steps,
   ];
   if (uniqueKey.length > 0) {

@@ -1,10 +1,11 @@
 import type { Column } from "../adapters/adapter.js";
 import type { Dialect } from "../adapters/adapter.js";
+import { sqlIdentifier } from "../../lake/sqlText.js";
 
 /** Pure SQL text builders. Identifiers arrive already quoted for the dialect (relation names) or raw (columns). */
 
 export function quoteColumn(dialect: Dialect, name: string): string {
-  return dialect === "bigquery" ? `\`${name.replace(/`/g, "\\`")}\`` : `"${name.replace(/"/g, '""')}"`;
+  return dialect === "bigquery" ? `\`${name.replace(/`/g, "\\`")}\`` : sqlIdentifier(name);
 }
 
 export function createTableAs(relation: string, query: string): string {

@@ -29,8 +29,8 @@ export async function runUnitTests(graph: CompiledGraph, filter: (test: Compiled
       const result = await adapter.withSession(async (session) => {
         if (test.inputError) return { passed: false, messages: [`error: ${test.inputError}`] };
         try {
-          const actualSql = adapter.translateNames(test.testQuery ?? "");
-          const expectedSql = adapter.translateNames(test.expectedOutputQuery ?? "");
+          const actualSql = adapter.translation.names(test.testQuery ?? "");
+          const expectedSql = adapter.translation.names(test.expectedOutputQuery ?? "");
           const [actualColumns, expectedColumns] = [await session.describeQuery(actualSql), await session.describeQuery(expectedSql)];
           const actual = await session.query(actualSql);
           const expected = await session.query(expectedSql);

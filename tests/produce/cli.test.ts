@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { main } from "../../cli/commands/produce.js";
+import { runPulse } from "../../cli/program.js";
 import { UserError } from "../../lib/errors.js";
 import { REFERENCE } from "../referenceData.js";
 
@@ -24,7 +24,7 @@ describe("pulse produce", () => {
   it("replays an iteration into the landing zone and lists the files", async () => {
     const home = mkdtempSync(path.join(tmpdir(), "pulse-cli-"));
     const output = captureStdout();
-    expect(await main(["--to", "landing", "--from", REFERENCE, "--iteration", "2", "--home", home])).toBe(0);
+    expect(await runPulse(["produce", "--to", "landing", "--from", REFERENCE, "--iteration", "2", "--home", home])).toBe(0);
     expect(output()).toContain("replayed iteration 2: 5 files");
     expect(readdirSync(path.join(home, "landing", "kafka_multiplex")).sort()).toEqual(["2-user_info_2.json", "3-bpm_2.json.gz", "4-workout_2.json"]);
   });
@@ -32,7 +32,7 @@ describe("pulse produce", () => {
   it("generates a synthetic fleet and summarises records per feed", async () => {
     const home = mkdtempSync(path.join(tmpdir(), "pulse-cli-"));
     const output = captureStdout();
-    expect(await main(["--to", "landing", "--synthetic", "--users", "3", "--days", "1", "--seed", "9", "--start", "2024-02-29", "--batches", "2", "--home", home])).toBe(0);
+    expect(await runPulse(["produce", "--to", "landing", "--synthetic", "--users", "3", "--days", "1", "--seed", "9", "--start", "2024-02-29", "--batches", "2", "--home", home])).toBe(0);
     expect(output()).toMatch(/generated [\d,]+ records in \d+ files .*: registered_users \d+, user_info \d+, bpm [\d,]+, workout \d+, gym_logins \d+/);
     expect(readdirSync(path.join(home, "landing", "registered_users"))[0]).toMatch(/-seed9-b001-1-registered_users\.csv$/);
   });
@@ -43,7 +43,7 @@ describe("pulse produce", () => {
     [["--to", "landing", "--from", REFERENCE], /--iteration N is required/],
     [["--to", "landing", "--synthetic", "--users", "3", "--days", "1"], /--seed S is required/],
     [["--to", "landing", "--synthetic", "--users", "0", "--days", "1", "--seed", "1"], /--users/],
-    [["--to", "landing", "--synthetic", "--users", "1", "--days", "1", "--seed", "1", "--start", "2023-02-30"], /--start: not a calendar date/],
+    [["--to", "landing", "--synthetic", "--users", "1", "--days", "1", "--seed", "1", "--start", "2023-02-30"], /--start <date>' argument '2023-02-30' is invalid\. not a calendar date/],
     [["--to", "landing", "--synthetic", "--users", "1", "--days", "1", "--seed", "1", "--iteration", "1"], /--iteration cannot be combined with --synthetic/],
     [["--to", "landing", "--from", REFERENCE, "--iteration", "1", "--seed", "1"], /--seed cannot be combined with --from/],
     [["--to", "kinesis"], /--to/],
@@ -53,9 +53,9 @@ describe("pulse produce", () => {
     [["--to", "pubsub", "--from", REFERENCE, "--iteration", "1", "--gzip"], /--gzip cannot be combined with --to pubsub/],
     [["--to", "pubsub", "--from", REFERENCE, "--iteration", "1", "--timestamps", "send"], /--timestamps cannot be combined with --to pubsub/],
     [["--to", "landing", "--from", REFERENCE, "--iteration", "1", "--timestamps", "send"], /--timestamps cannot be combined with --to landing/],
-    [["--to", "kafka", "--from", REFERENCE, "--iteration", "1", "--timestamps", "now"], /--timestamps: expected event or send/],
+    [["--to", "kafka", "--from", REFERENCE, "--iteration", "1", "--timestamps", "now"], /--timestamps <kind>' argument 'now' is invalid\. Allowed choices are event, send/],
   ])("refuses %j", async (argv, message) => {
-    const error = await main([...argv, "--home", mkdtempSync(path.join(tmpdir(), "pulse-cli-"))]).catch((e: unknown) => e);
+    const error = await runPulse(["produce", ...argv, "--home", mkdtempSync(path.join(tmpdir(), "pulse-cli-"))]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(message);
   });

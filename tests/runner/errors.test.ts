@@ -28,7 +28,7 @@ describe("pulse run: bad input", () => {
     expectUserError(await runFixture(home(), "--vars", "batch"), /--vars: 'batch' is not key=value/);
     expectUserError(await runFixture(home(), "--vars", "=2"), /--vars: '=2' is not key=value/);
     expectUserError(await runFixture(home(), "--concurrency", "0"), /--concurrency/);
-    expectUserError(await runFixture(home(), "--bogus"), /Unknown option '--bogus'/);
+    expectUserError(await runFixture(home(), "--bogus"), /unknown option '--bogus'/);
   });
 
   it("reports a missing project, a directory that is not a project and unreadable workflow settings", async () => {

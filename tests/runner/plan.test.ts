@@ -1,6 +1,7 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
-import { NameTranslator, relationName } from "../../runner/adapters/duckdb/names.js";
+import { AS_RENDERED } from "../../runner/adapters/adapter.js";
+import { NameTranslator, duckdbTranslation, relationName } from "../../runner/adapters/duckdb/names.js";
 import type { CompiledTable } from "../../runner/compile/graph.js";
 import { planAction, runsIncrementally, type PlanContext } from "../../runner/plan/planAction.js";
 import { schemaChangeSteps } from "../../runner/plan/schemaChange.js";
@@ -119,7 +120,7 @@ describe("planAction", () => {
     dialect: "duckdb",
     fullRefresh: false,
     relation: (target) => relationName(target),
-    translate: (text) => new NameTranslator([{ database: "p", schema: "s", name: "src" }]).translate(text),
+    translation: duckdbTranslation(new NameTranslator([{ database: "p", schema: "s", name: "src" }])),
   };
   const incremental: CompiledTable = {
     target: { database: "p", schema: "s", name: "t" },
@@ -144,7 +145,7 @@ describe("planAction", () => {
     };
     const view = planAction({ kind: "assertion", name: "p.checks.rc", action: assertion }, {}, context).steps[0]!.sql;
     expect(view).toContain(`SELECT 'kind = ''a''' AS failing_row_condition, * FROM "p"."s"."src" WHERE NOT (kind = 'a')`);
-    const onBigQuery = planAction({ kind: "assertion", name: "p.checks.rc", action: assertion }, {}, { ...context, dialect: "bigquery", translate: (x) => x }).steps[0]!.sql;
+    const onBigQuery = planAction({ kind: "assertion", name: "p.checks.rc", action: assertion }, {}, { ...context, dialect: "bigquery", translation: AS_RENDERED }).steps[0]!.sql;
     expect(onBigQuery).toContain("SELECT 'kind = \\'a\\'' AS failing_row_condition");
   });
 

@@ -220,7 +220,7 @@ describe("pulse serve: bad input", () => {
       // Only the dev environment exists today.
       const env = pulse(["serve", "--env", "prod"], { home });
       expect(env.status).toBe(2);
-      expect(env.stderr).toContain("--env: only the dev environment exists");
+      expect(env.stderr).toContain("option '--env <env>' argument 'prod' is invalid. Allowed choices are dev.");
     } finally {
       await served.stop();
     }

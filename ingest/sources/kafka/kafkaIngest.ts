@@ -8,6 +8,7 @@ import { initialStreamState, recordFlush, writeStreamState, type StreamPosition,
 import { RateMeter, formatCount } from "../../progressLine.js";
 import { LakeOffsets, partitionKey, type PartitionKey } from "./lakeOffsets.js";
 import { deadLetterRow, multiplexRecord } from "./records.js";
+import { sleep } from "../../../lib/sleep.js";
 import { kafkaSource } from "./incarnation.js";
 import { recreationEvidence, type ServedMessage } from "./recreatedPartition.js";
 
@@ -191,7 +192,7 @@ export class KafkaIngest {
         const retriable = (error as { retriable?: boolean }).retriable === true;
         if (!retriable || Date.now() > deadline) throw error;
         this.opts.log(`waiting for topics to exist: ${(error as Error).message}`);
-        await sleep(500);
+        await sleep(500, { unref: true });
       }
     }
   }
@@ -385,12 +386,12 @@ export class KafkaIngest {
     this.stopping = true;
     this.stopSignal.abort();
     const deadline = Date.now() + deadlineMs;
-    await Promise.race([this.running, sleep(2000)]);
+    await Promise.race([this.running, sleep(2000, { unref: true })]);
     if (this.progressTimer) clearInterval(this.progressTimer);
-    await Promise.race([Promise.allSettled([...this.inFlightBatches]), sleep(Math.max(0, deadline - Date.now() - 4000))]);
+    await Promise.race([Promise.allSettled([...this.inFlightBatches]), sleep(Math.max(0, deadline - Date.now() - 4000), { unref: true })]);
     this.sink.stop();
     const flushed = await this.sink.finalFlush(deadline - 1000, this.opts.log);
-    await Promise.race([this.consumer.disconnect().catch(() => undefined), sleep(Math.max(0, deadline - Date.now()))]);
+    await Promise.race([this.consumer.disconnect().catch(() => undefined), sleep(Math.max(0, deadline - Date.now()), { unref: true })]);
     this.state.stoppedAt = new Date().toISOString();
     this.saveState();
     await this.stateWrite;
@@ -412,4 +413,3 @@ async function probeBrokers(brokers: string[]): Promise<void> {
 }
 
 /** Unref'd: a deadline timer must not keep the process alive after a fast shutdown. */
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -7,8 +7,7 @@ import { validatePayload } from "../../validate.js";
 import type { StreamTopic } from "../../schemas/topics.js";
 import { initialStreamState, recordFlush, writeStreamState, type StreamState } from "../../streamState.js";
 import { RateMeter, formatCount } from "../../progressLine.js";
-import { ensureSubscription } from "./ensureSubscription.js";
-import { openPubSub } from "./pubsubClient.js";
+import { ensureSubscription, openPubSub } from "../../../lib/pubsubClient.js";
 
 export interface SubscriptionBinding {
   subscription: string;

@@ -92,10 +92,6 @@ export class BigQueryAdapter extends SessionAdapter implements WarehouseAdapter 
   }
 
   /** Dataform already renders BigQuery names. */
-  translateNames(sql: string): string {
-    return sql;
-  }
-
   async withSession<T>(fn: (session: WarehouseSession) => Promise<T>): Promise<T> {
     return fn(new BigQuerySession(this.options));
   }

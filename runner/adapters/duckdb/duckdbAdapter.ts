@@ -1,7 +1,8 @@
 import { DuckDBConnection, DuckDBInstance } from "../../../lib/duckdb.js";
 import { targetName, type Target } from "../../compile/graph.js";
-import { SessionAdapter, type Column, type RelationInfo, type StatementResult, type WarehouseAdapter, type WarehouseSession } from "../adapter.js";
-import { NameTranslator, quoteIdentifier, relationName } from "./names.js";
+import { SessionAdapter, type Column, type RelationInfo, type SqlTranslation, type StatementResult, type WarehouseAdapter, type WarehouseSession } from "../adapter.js";
+import { NameTranslator, duckdbTranslation, relationName } from "./names.js";
+import { sqlIdentifier, sqlString } from "../../../lake/sqlText.js";
 import { jsonFriendly } from "./jsonFriendly.js";
 import { runUserStatements, type StatementRows } from "./userStatements.js";
 
@@ -22,9 +23,6 @@ export interface DuckDbOptions {
   sandbox?: { directories: string[]; /** Also refuse every later SET (`lock_configuration`): for readers. */ lockConfiguration?: boolean };
 }
 
-function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
 
 /** Statement-level access through one connection. */
 class DuckDbSession implements WarehouseSession {
@@ -112,8 +110,8 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
     const instance = await DuckDBInstance.create(":memory:");
     const first = await instance.connect();
     await first.run("set parquet_metadata_cache = true");
-    await first.run(`attach ${sqlString(options.path)} as ${quoteIdentifier(options.database)}${options.readOnly ? " (read_only)" : ""}`);
-    await first.run(`use ${quoteIdentifier(options.database)}`);
+    await first.run(`attach ${sqlString(options.path)} as ${sqlIdentifier(options.database)}${options.readOnly ? " (read_only)" : ""}`);
+    await first.run(`use ${sqlIdentifier(options.database)}`);
     if (options.sandbox) {
       const directories = options.sandbox.directories.map((dir) => sqlString(dir.endsWith("/") ? dir : `${dir}/`));
       await first.run(`set allowed_directories = [${directories.join(", ")}]`);
@@ -123,7 +121,7 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
     const connections = [first];
     for (let i = 1; i < (options.connections ?? 4); i++) {
       const connection = await instance.connect();
-      await connection.run(`use ${quoteIdentifier(options.database)}`);
+      await connection.run(`use ${sqlIdentifier(options.database)}`);
       connections.push(connection);
     }
     return new DuckDbAdapter(instance, connections, options);
@@ -131,6 +129,11 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
 
   relationName(target: Target): string {
     return relationName(target);
+  }
+
+  /** Dataform's BigQuery SQL as DuckDB reads it: names translated (when there is a graph), string escapes redone. */
+  get translation(): SqlTranslation {
+    return duckdbTranslation(this.options.translator);
   }
 
   /** `pulse query`'s statements on one session (see runUserStatements). */
@@ -145,7 +148,7 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
    */
   async openPinnedReader(): Promise<PinnedReader> {
     const connection = await this.instance.connect();
-    const database = quoteIdentifier(this.options.database);
+    const database = sqlIdentifier(this.options.database);
     const pin = async () => {
       await connection.run("begin transaction");
       // A transaction takes its snapshot of an attached database when it first reads it.
@@ -215,7 +218,7 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
 
   async ensureSchema(database: string | undefined, schema: string): Promise<void> {
     // Concurrent CREATE SCHEMA on two connections is a catalog write-write conflict in DuckDB: serialize.
-    const name = [database ?? this.options.database, schema].map(quoteIdentifier).join(".");
+    const name = [database ?? this.options.database, schema].map(sqlIdentifier).join(".");
     const next = this.schemaLock.then(() => this.execute(`create schema if not exists ${name}`));
     this.schemaLock = next.catch(() => undefined);
     await next;

@@ -1,8 +1,6 @@
 import { targetName, type CompiledGraph, type Target } from "../../compile/graph.js";
-
-export function quoteIdentifier(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}
+import { sqlIdentifier } from "../../../lake/sqlText.js";
+import type { SqlTranslation } from "../adapter.js";
 
 /** Every relation the graph names: actions, declarations and tests' targets. */
 export function graphTargets(graph: CompiledGraph): Target[] {
@@ -42,6 +40,14 @@ export class NameTranslator {
 export function relationName(target: Target): string {
   return [target.database, target.schema, target.name]
     .filter((part): part is string => part !== undefined && part !== "")
-    .map(quoteIdentifier)
+    .map(sqlIdentifier)
     .join(".");
+}
+
+/** DuckDB's reading of Dataform's BigQuery SQL: the graph's names (none without a graph) and DuckDB's string escapes. */
+export function duckdbTranslation(translator: NameTranslator | undefined): SqlTranslation {
+  const names = (sql: string) => (translator ? translator.translate(sql) : sql);
+  // Built-in rowConditions assertions quote each condition in a string literal with BigQuery's \' escape;
+  // DuckDB strings escape a quote by doubling it.
+  return { names, builtInAssertion: (sql) => names(sql).replaceAll("\\'", "''") };
 }

@@ -1,16 +1,17 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { DuckDBInstance } from "../../lib/duckdb.js";
+import { DuckDBInstance } from "../lib/duckdb.js";
 import { Kafka, logLevel } from "kafkajs";
-import { homePaths } from "../../lib/home.js";
-import { textTable } from "../../lib/textTable.js";
-import { EMPTY_BATCH_FILE } from "../../lake/ensureLake.js";
-import { sqlString } from "../../lake/sqlText.js";
-import { LakeOffsets } from "../../ingest/sources/kafka/lakeOffsets.js";
-import { kafkaPartitionStatus } from "../../ingest/sources/kafka/partitionStatus.js";
-import { readStreamStates, type StreamState } from "../../ingest/streamState.js";
+import { isProcessAlive } from "../lib/fileLock.js";
+import { homePaths } from "../lib/home.js";
+import { textTable } from "../lib/textTable.js";
+import { EMPTY_BATCH_FILE } from "../lake/ensureLake.js";
+import { sqlString } from "../lake/sqlText.js";
+import { LakeOffsets } from "./sources/kafka/lakeOffsets.js";
+import { kafkaPartitionStatus } from "./sources/kafka/partitionStatus.js";
+import { readStreamStates, type StreamState } from "./streamState.js";
 
-interface StatusRow {
+export interface StatusRow {
   source: string;
   name: string;
   stream: string;
@@ -31,14 +32,14 @@ interface StatusRow {
  * the lake, the broker's end offset and the lag; per Pub/Sub subscription what the ingest process last
  * recorded; dead letters counted from the lake itself. Works with the broker down (from the saved state).
  */
-export async function ingestStatus(home: string, brokers: string[], json: boolean): Promise<number> {
+export async function readIngestStatus(home: string, brokers: string[]): Promise<StatusRow[]> {
   const states = await readStreamStates(home);
   const deadLetters = await deadLettersBySource(home);
   const lake = await LakeOffsets.open(home);
   const rows: StatusRow[] = [];
   try {
     for (const state of states) {
-      const running = state.stoppedAt === undefined && isAlive(state.pid);
+      const running = state.stoppedAt === undefined && isProcessAlive(state.pid);
       const live = state.source === "kafka" ? await brokerPositions(state, state.endpoint ? state.endpoint.split(",") : brokers) : undefined;
       for (const stream of state.streams) {
         const source = `${state.source}:${stream}`;
@@ -66,24 +67,20 @@ export async function ingestStatus(home: string, brokers: string[], json: boolea
   } finally {
     lake.close();
   }
-  if (json) {
-    process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
-    return 0;
-  }
-  if (rows.length === 0) {
-    process.stdout.write(`no Kafka or Pub/Sub ingest has run against ${home}\n`);
-    return 0;
-  }
+  return rows;
+}
+
+/** The status rows as a table for a terminal, then a warning line per flagged partition. */
+export function ingestStatusTable(rows: StatusRow[], home: string): string {
+  if (rows.length === 0) return `no Kafka or Pub/Sub ingest has run against ${home}`;
   const columns = ["source", "group/project", "topic/subscription", "partition", "incarnation", "committed", "in lake", "end offset", "lag", "dead letters", "last flush", "running"];
   const fmt = (v: number | null) => (v === null ? "" : v.toLocaleString("en-US"));
-  process.stdout.write(
-    textTable(
-      columns,
-      rows.map((r) => [r.source, r.name, r.stream, r.partition ?? "", fmt(r.incarnation), fmt(r.committed), fmt(r.lakeOffset), fmt(r.endOffset), fmt(r.lag), fmt(r.deadLetters), r.lastFlush ?? "", r.running ? "yes" : "no"]),
-    ) + "\n",
+  const table = textTable(
+    columns,
+    rows.map((r) => [r.source, r.name, r.stream, r.partition ?? "", fmt(r.incarnation), fmt(r.committed), fmt(r.lakeOffset), fmt(r.endOffset), fmt(r.lag), fmt(r.deadLetters), r.lastFlush ?? "", r.running ? "yes" : "no"]),
   );
-  for (const r of rows) if (r.flag !== null) process.stdout.write(`warning: ${r.stream}/${r.partition}: ${r.flag}\n`);
-  return 0;
+  const warnings = rows.filter((r) => r.flag !== null).map((r) => `warning: ${r.stream}/${r.partition}: ${r.flag}`);
+  return [table, ...warnings].join("\n");
 }
 
 interface PartitionPosition {
@@ -150,13 +147,4 @@ async function deadLettersBySource(home: string): Promise<Map<string, number>> {
     instance.closeSync();
   }
   return counts;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
