@@ -155,9 +155,16 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<PidRec
   });
 }
 
-/** KRaft cluster ids are 16 random bytes in URL-safe base64 without padding. */
+/**
+ * KRaft cluster ids are 16 random bytes in URL-safe base64 without padding. One in 64 starts with "-", which
+ * kafka-storage's argument parser takes for a flag ("--cluster-id: expected one argument"); Kafka's own
+ * Uuid.randomUuid skips those too.
+ */
 function clusterId(): string {
-  return Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+  for (;;) {
+    const id = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 function brokerConfig(port: number, controllerPort: number, dataDir: string): string {
