@@ -30,15 +30,17 @@ describe("pulse ingest --source pubsub (emulator)", { timeout: 300_000 }, () => 
     await waitFor("subscriptions", async () => ingest.output().includes(`${prefix}sub-workout`), 60_000, 200, ingest);
     // The emulator streams about 9,000 msg/s and slows down as its backlog grows: publish at a pace it keeps up with.
     expect(await produce(replayRecords(REFERENCE, 1), prefix, 7000)).toBe(SET1_TOTAL);
-    await waitFor("set 1 in bronze", async () => (await multiplexCount(home)) >= SET1_TOTAL, 120_000, 500, ingest);
+    // Pub/Sub is at-least-once into bronze: a message whose ack missed its deadline (a loaded machine) comes again
+    // with the same message id, which silver dedupes on. So wait for every id, not for a row count.
+    await waitFor("set 1 in bronze", async () => Number((await lakeQuery(home, "SELECT count(DISTINCT message_id) AS n FROM {kafka_multiplex}"))[0]?.n) >= SET1_TOTAL, 180_000, 500, ingest);
     ingest.child.kill("SIGTERM");
     expect(await ingest.exited).toBe(0);
 
-    expect(await topicCounts(home, "message_id")).toEqual({
-      user_info: { rows: SET1.user_info, distinct: SET1.user_info },
-      bpm: { rows: SET1.bpm, distinct: SET1.bpm },
-      workout: { rows: SET1.workout, distinct: SET1.workout },
-    });
+    const counts = await topicCounts(home, "message_id");
+    expect(Object.fromEntries(Object.entries(counts).map(([topic, c]) => [topic, c.distinct]))).toEqual(SET1);
+    // Any extra row is a redelivery: the same id with the same payload.
+    const [dupes] = await lakeQuery(home, "SELECT count(*) AS n FROM (SELECT message_id FROM {kafka_multiplex} GROUP BY message_id HAVING count(DISTINCT value) > 1)");
+    expect(Number(dupes!.n)).toBe(0);
     const [sample] = await lakeQuery(home, `SELECT * FROM {kafka_multiplex} WHERE topic = 'workout' ORDER BY "timestamp" LIMIT 1`);
     expect(sample).toMatchObject({ _source: `pubsub:${prefix}sub-workout`, partition: null, offset: null, key: "12474", timestamp: 1678521900_000 });
     expect(String(sample!.message_id)).toMatch(/^\d+$/);
