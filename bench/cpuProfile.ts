@@ -64,7 +64,5 @@ export async function summarizeCpuProfile(file: string): Promise<ProfileShare[]>
     micros.set(category, (micros.get(category) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   const total = [...micros.values()].reduce((a, b) => a + b, 0);
-  return [...micros]
-    .map(([category, us]) => ({ category, ms: Math.round(us / 1000), share: us / Math.max(total, 1) }))
-    .sort((a, b) => b.ms - a.ms);
+  return [...micros].map(([category, us]) => ({ category, ms: Math.round(us / 1000), share: us / Math.max(total, 1) })).sort((a, b) => b.ms - a.ms);
 }

@@ -114,19 +114,29 @@ async function main(): Promise<void> {
     const result = await timedIngest(
       ["--source", "pubsub", "--project-id", "pulse-bench", "--topic-prefix", p, "--subscription-prefix", `${p}sub-`],
       n,
-      () => produceToPubsub(heartRates(n), { projectId: "pulse-bench", topicPrefix: p, subscriptionPrefix: `${p}sub-`, rate: flags["pubsub-rate"], progressMs: 3_600_000, log: () => undefined }).then(() => undefined),
+      () =>
+        produceToPubsub(heartRates(n), { projectId: "pulse-bench", topicPrefix: p, subscriptionPrefix: `${p}sub-`, rate: flags["pubsub-rate"], progressMs: 3_600_000, log: () => undefined }).then(
+          () => undefined,
+        ),
       `${p}sub-workout`,
     );
     pubsubRuns.push(result);
-    console.log(`pubsub run ${run}: ${rate(result).toLocaleString("en-US")} msgs/s, peak RSS ${result.peakRssMb} MB, ${result.distinct === n ? "every message id present" : `MISSING: ${result.distinct}/${n}`}, exit ${result.exitCode}`);
+    console.log(
+      `pubsub run ${run}: ${rate(result).toLocaleString("en-US")} msgs/s, peak RSS ${result.peakRssMb} MB, ${result.distinct === n ? "every message id present" : `MISSING: ${result.distinct}/${n}`}, exit ${result.exitCode}`,
+    );
   }
 
   const pubsubMedian = median(pubsubRuns.map(rate));
   console.log("");
   console.log(`kafka → bronze:  median ${kafkaMedian.toLocaleString("en-US")} events/s (target ${KAFKA_TARGET.toLocaleString("en-US")}: ${(kafkaMedian / KAFKA_TARGET).toFixed(2)}×)`);
   console.log(`bare kafkajs:    median ${bareMedian.toLocaleString("en-US")} events/s; pulse / bare = ${(kafkaMedian / bareMedian).toFixed(2)}× (medians of ${flags.runs} runs each)`);
-  if (!flags["kafka-only"]) console.log(`pubsub → bronze: median ${pubsubMedian.toLocaleString("en-US")} msgs/s at ${flags["pubsub-rate"].toLocaleString("en-US")}/s offered (target ${PUBSUB_TARGET.toLocaleString("en-US")}: ${(pubsubMedian / PUBSUB_TARGET).toFixed(2)}×)`);
-  console.log(`burst (${total.toLocaleString("en-US")} backlog): median peak RSS ${rssMedian} MB (limit ${RSS_LIMIT_MB} MB), loss: ${kafkaRuns.every((r) => r.rows === total && r.distinct === total) ? "none" : "YES"}`);
+  if (!flags["kafka-only"])
+    console.log(
+      `pubsub → bronze: median ${pubsubMedian.toLocaleString("en-US")} msgs/s at ${flags["pubsub-rate"].toLocaleString("en-US")}/s offered (target ${PUBSUB_TARGET.toLocaleString("en-US")}: ${(pubsubMedian / PUBSUB_TARGET).toFixed(2)}×)`,
+    );
+  console.log(
+    `burst (${total.toLocaleString("en-US")} backlog): median peak RSS ${rssMedian} MB (limit ${RSS_LIMIT_MB} MB), loss: ${kafkaRuns.every((r) => r.rows === total && r.distinct === total) ? "none" : "YES"}`,
+  );
 }
 
 async function fillKafka(topic: string, total: number): Promise<number> {
@@ -137,7 +147,7 @@ async function fillKafka(topic: string, total: number): Promise<number> {
   const started = Date.now();
   await ensureTopicsReady(admin, [{ topic, numPartitions: 3 }]);
   const devices = 30;
-  for (let sent = 0; sent < total; ) {
+  for (let sent = 0; sent < total;) {
     const n = Math.min(20_000, total - sent);
     const messages = Array.from({ length: n }, (_, i) => {
       const k = sent + i;

@@ -36,10 +36,7 @@ async function until(condition: () => boolean): Promise<void> {
 try {
   write(path.join(project, "workflow_settings.yaml"), "defaultProject: bench\ndefaultDataset: main\ndefaultLocation: US\n");
   write(path.join(project, "definitions", "summary.sqlx"), 'config { type: "table", schema: "gold" }\nselect 42 as answer\n');
-  write(
-    path.join(project, "definitions", "slow.sqlx"),
-    `config { type: "table", schema: "silver" }\nselect sum(hash(i)) as s from range(${slowRows}) t(i)\n`,
-  );
+  write(path.join(project, "definitions", "slow.sqlx"), `config { type: "table", schema: "silver" }\nselect sum(hash(i)) as s from range(${slowRows}) t(i)\n`);
   const first = runInBackground();
   if ((await first.exited) !== 0) throw new Error("the first run failed");
   const query = () => timeProcess(process.execPath, [PULSE_CLI, "query", "--project", project, "--home", home, "--lock-timeout", "0", SQL]);

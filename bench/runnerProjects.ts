@@ -26,7 +26,7 @@ export function makeCompilableByOfficialCli(projectDir: string): void {
  * includes/ helper. `actions` counts everything executable (built-in assertions included).
  */
 export function generateCompileProject(dir: string, actions = 300): void {
-  write(path.join(dir, "workflow_settings.yaml"), "defaultProject: bench\ndefaultLocation: US\ndefaultDataset: core\ndefaultAssertionDataset: checks\nvars:\n  since: \"2024-01-01\"\n");
+  write(path.join(dir, "workflow_settings.yaml"), 'defaultProject: bench\ndefaultLocation: US\ndefaultDataset: core\ndefaultAssertionDataset: checks\nvars:\n  since: "2024-01-01"\n');
   write(path.join(dir, "includes", "helpers.js"), "function since(column) {\n  return `${column} >= DATE '${dataform.projectConfig.vars.since}'`;\n}\nmodule.exports = { since };\n");
   for (let i = 0; i < 10; i++) {
     write(path.join(dir, "definitions", "sources", `source_${i}.sqlx`), `config { type: "declaration", schema: "raw", name: "source_${i}" }\n`);

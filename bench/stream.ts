@@ -102,7 +102,22 @@ async function streamTrial(interval: string, intervalMs: number, users: number, 
   const group = `${prefix}group`;
   await landBatchFeeds(home, users, seed);
   await createTopics(prefix);
-  const stream = cli(["stream", "--home", home, "--source", "kafka", "--brokers", KAFKA_BROKERS, "--topic-prefix", prefix, "--group", group, "--interval", interval, ...(flushMs ? ["--flush-ms", String(flushMs)] : [])]);
+  const stream = cli([
+    "stream",
+    "--home",
+    home,
+    "--source",
+    "kafka",
+    "--brokers",
+    KAFKA_BROKERS,
+    "--topic-prefix",
+    prefix,
+    "--group",
+    group,
+    "--interval",
+    interval,
+    ...(flushMs ? ["--flush-ms", String(flushMs)] : []),
+  ]);
   try {
     // Measure the steady state, not start-up: the group has its partitions and the first run is done.
     await waitFor("the stream's first run", async () => /run #1 /.test(stream.output()), 120_000, 200, stream);
@@ -141,7 +156,10 @@ async function createTopics(prefix: string): Promise<void> {
   const admin = kafkaClient().admin();
   await admin.connect();
   try {
-    await ensureTopicsReady(admin, ["user_info", "bpm", "workout"].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 3 })));
+    await ensureTopicsReady(
+      admin,
+      ["user_info", "bpm", "workout"].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 3 })),
+    );
   } finally {
     await admin.disconnect();
   }

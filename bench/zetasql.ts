@@ -51,5 +51,7 @@ for (let i = 0; i < runs; i++) {
   await officialExecutionActions(REPO, "pulse", {}, new Map());
   official.push(performance.now() - started);
 }
-console.log(`whole check, warm, medians of ${runs}: ${median(whole).toFixed(1)} s wall, ${median(cpu).toFixed(1)} s CPU (wall per run: ${whole.map((t) => t.toFixed(1)).join(", ")} s; load average now ${os.loadavg()[0]!.toFixed(1)})`);
+console.log(
+  `whole check, warm, medians of ${runs}: ${median(whole).toFixed(1)} s wall, ${median(cpu).toFixed(1)} s CPU (wall per run: ${whole.map((t) => t.toFixed(1)).join(", ")} s; load average now ${os.loadavg()[0]!.toFixed(1)})`,
+);
 console.log(`one official CLI rendering (dataform run --dry-run --json, offline), median of ${runs}: ${(median(official) / 1000).toFixed(1)} s`);

@@ -47,9 +47,7 @@ function jsonValue(col, path, typeName) {
 
 // 'MM/dd/yyyy' -> DATE, NULL when it does not parse.
 function parseMdyDate(expr) {
-  return isDuckdb
-    ? `CAST(try_strptime(${expr}, '%m/%d/%Y') AS DATE)`
-    : `SAFE.PARSE_DATE('%m/%d/%Y', ${expr})`;
+  return isDuckdb ? `CAST(try_strptime(${expr}, '%m/%d/%Y') AS DATE)` : `SAFE.PARSE_DATE('%m/%d/%Y', ${expr})`;
 }
 
 // The reporting date for ages: var as_of_date (YYYY-MM-DD) or today in UTC.
@@ -73,9 +71,7 @@ function ageInYears(dob, onDate) {
 
 // Seconds (with fraction) from start to end; BigQuery's TIMESTAMP_DIFF(..., SECOND) would truncate.
 function secondsBetween(start, end) {
-  return isDuckdb
-    ? `(date_diff('microsecond', ${start}, ${end}) / 1000000)`
-    : `(TIMESTAMP_DIFF(${end}, ${start}, MICROSECOND) / 1000000)`;
+  return isDuckdb ? `(date_diff('microsecond', ${start}, ${end}) / 1000000)` : `(TIMESTAMP_DIFF(${end}, ${start}, MICROSECOND) / 1000000)`;
 }
 
 // ts minus a whole number of seconds.
@@ -114,9 +110,7 @@ function dayOfWeek(d) {
 // table (half the cost of an incremental pre-operation on a large table), so it gets the join form.
 function deleteMatching(table, matching, keys) {
   const on = keys.map((k) => `m.${k} = t.${k}`).join(" AND ");
-  return isDuckdb
-    ? `DELETE FROM ${table} AS t USING (${matching}) AS m WHERE ${on}`
-    : `DELETE FROM ${table} AS t WHERE EXISTS (SELECT 1 FROM (${matching}) AS m WHERE ${on})`;
+  return isDuckdb ? `DELETE FROM ${table} AS t USING (${matching}) AS m WHERE ${on}` : `DELETE FROM ${table} AS t WHERE EXISTS (SELECT 1 FROM (${matching}) AS m WHERE ${on})`;
 }
 
 // The order a full build stores its rows in, as the query's closing clause. DuckDB keeps rows in insertion order

@@ -74,7 +74,20 @@ export function ingestStatusTable(rows: StatusRow[], home: string): string {
   const fmt = (v: number | null) => (v === null ? "" : v.toLocaleString("en-US"));
   const table = textTable(
     columns,
-    rows.map((r) => [r.source, r.name, r.stream, r.partition ?? "", fmt(r.incarnation), fmt(r.committed), fmt(r.lakeOffset), fmt(r.endOffset), fmt(r.lag), fmt(r.deadLetters), r.lastFlush ?? "", r.running ? "yes" : "no"]),
+    rows.map((r) => [
+      r.source,
+      r.name,
+      r.stream,
+      r.partition ?? "",
+      fmt(r.incarnation),
+      fmt(r.committed),
+      fmt(r.lakeOffset),
+      fmt(r.endOffset),
+      fmt(r.lag),
+      fmt(r.deadLetters),
+      r.lastFlush ?? "",
+      r.running ? "yes" : "no",
+    ]),
   );
   const warnings = rows.filter((r) => r.flag !== null).map((r) => `warning: ${r.stream}/${r.partition}: ${r.flag}`);
   return [table, ...warnings].join("\n");

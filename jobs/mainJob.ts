@@ -51,7 +51,11 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
     gzip: false,
   });
   fs.writeFileSync(stateFile, JSON.stringify({ nextDay: state.nextDay + options.days }));
-  log(`    ${Object.entries(produced.records).map(([feed, n]) => `${feed} ${n.toLocaleString("en-US")}`).join(", ")}`);
+  log(
+    `    ${Object.entries(produced.records)
+      .map(([feed, n]) => `${feed} ${n.toLocaleString("en-US")}`)
+      .join(", ")}`,
+  );
 
   log("2/4 ingest: landing zone → bronze (Parquet lake)");
   const landing = await loadLandingOnce(options.home);
@@ -95,7 +99,16 @@ async function goldSummaries(warehouse: WarehouseAdapter): Promise<string> {
     const rows = await warehouse.query(sql);
     const [count] = await warehouse.query(total);
     const columns = rows.length > 0 ? Object.keys(rows[0]!) : [];
-    sections.push(`${title} (${count?.n ?? 0} rows, first ${rows.length}):\n${rows.length ? textTable(columns, rows.map((r) => columns.map((c) => r[c]))) : "(empty)"}`);
+    sections.push(
+      `${title} (${count?.n ?? 0} rows, first ${rows.length}):\n${
+        rows.length
+          ? textTable(
+              columns,
+              rows.map((r) => columns.map((c) => r[c])),
+            )
+          : "(empty)"
+      }`,
+    );
   };
   await show(
     "gold.workout_bpm_summary: heart rate per completed workout session",

@@ -3,7 +3,6 @@ import type { IngestService } from "../ingest/ingestService.js";
 import type { RunRequest } from "../runner/runProject.js";
 import { percentile, watchRuns, watchStatusLine } from "./watchRuns.js";
 
-
 export interface StreamJobOptions {
   /** Starts the stream ingest service; absent for the landing source alone. The landing zone is polled before each run either way. */
   startIngest?: () => Promise<IngestService>;

@@ -108,7 +108,11 @@ export function watchStatusLine(summary: RunSummary, status: WatchStatus): strin
     `${last.rowsChanged.toLocaleString("en-US")} incremental rows`,
     status.freshnessSeconds === undefined ? "freshness n/a" : `freshness ${status.freshnessSeconds.toFixed(1)}s (p95 ${percentile(status.freshnessHistory, 0.95).toFixed(1)}s)`,
   ];
-  const details = last.failed ? `\n${failureDetails(summary.results).map((l) => `  ${l}`).join("\n")}` : "";
+  const details = last.failed
+    ? `\n${failureDetails(summary.results)
+        .map((l) => `  ${l}`)
+        .join("\n")}`
+    : "";
   return parts.join(" | ") + details;
 }
 

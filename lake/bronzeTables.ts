@@ -28,18 +28,8 @@ export const PROVENANCE_COLUMNS: readonly BronzeColumn[] = [
 
 /** Data columns per table, without provenance. */
 export const BRONZE_DATA_COLUMNS: Readonly<Record<BronzeTableName, readonly BronzeColumn[]>> = {
-  registered_users: [
-    column("user_id", "BIGINT", "INT64"),
-    column("device_id", "BIGINT", "INT64"),
-    column("mac_address", "VARCHAR", "STRING"),
-    column("registration_timestamp", "DOUBLE", "FLOAT64"),
-  ],
-  gym_logins: [
-    column("mac_address", "VARCHAR", "STRING"),
-    column("gym", "BIGINT", "INT64"),
-    column("login", "DOUBLE", "FLOAT64"),
-    column("logout", "DOUBLE", "FLOAT64"),
-  ],
+  registered_users: [column("user_id", "BIGINT", "INT64"), column("device_id", "BIGINT", "INT64"), column("mac_address", "VARCHAR", "STRING"), column("registration_timestamp", "DOUBLE", "FLOAT64")],
+  gym_logins: [column("mac_address", "VARCHAR", "STRING"), column("gym", "BIGINT", "INT64"), column("login", "DOUBLE", "FLOAT64"), column("logout", "DOUBLE", "FLOAT64")],
   kafka_multiplex: [
     column("key", "VARCHAR", "STRING"),
     column("value", "VARCHAR", "STRING"),

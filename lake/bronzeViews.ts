@@ -32,7 +32,10 @@ const COMMIT_MICROS = `TRY_CAST(substr(parse_filename(filename), 1, ${COMMIT_MIC
  * hundred files.
  */
 export function bronzeViewStatements(lakeDir: string, options: BronzeViewOptions = {}): string[] {
-  const schema = [options.catalog, options.schema ?? "bronze"].filter((part): part is string => part !== undefined).map(sqlIdentifier).join(".");
+  const schema = [options.catalog, options.schema ?? "bronze"]
+    .filter((part): part is string => part !== undefined)
+    .map(sqlIdentifier)
+    .join(".");
   const views = BRONZE_TABLE_NAMES.map((table) => {
     const columns = bronzeColumns(table).map((c) => {
       if (c.name === "_ingested_at") return `make_timestamp(${COMMIT_MICROS}) AS _ingested_at`;

@@ -20,4 +20,3 @@ export function storedKafkaMessageId(topic: string, partition: number, offset: n
 export function kafkaMessageIdSql(): string {
   return `coalesce(CAST(message_id AS VARCHAR), topic || '/' || "partition" || '/' || "offset")`;
 }
-

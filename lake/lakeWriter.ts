@@ -1,12 +1,6 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import {
-  DuckDBInstance,
-  dateValue,
-  timestampValue,
-  type DuckDBAppender,
-  type DuckDBConnection,
-} from "../lib/duckdb.js";
+import { DuckDBInstance, dateValue, timestampValue, type DuckDBAppender, type DuckDBConnection } from "../lib/duckdb.js";
 import { homePaths, type HomePaths } from "../lib/home.js";
 import { BatchClock, batchId as makeBatchId } from "./batchClock.js";
 import { BRONZE_DATA_COLUMNS, bronzeColumns, type BronzeColumn, type BronzeTableName } from "./bronzeTables.js";
@@ -105,9 +99,7 @@ export class LakeWriter {
     const columns = bronzeColumns(table).map((c) => `${castExpression(c, micros, id)} AS ${sqlIdentifier(c.name)}`);
     const tmp = path.join(this.paths.lakeTmp, lakeTmpName(`${id}-${table}.parquet`));
     try {
-      const result = await this.connection.runAndReadAll(
-        `COPY (SELECT ${columns.join(", ")} FROM (${selectSql}) AS batch_source) TO ${sqlString(tmp)} (${LAKE_PARQUET_OPTIONS})`,
-      );
+      const result = await this.connection.runAndReadAll(`COPY (SELECT ${columns.join(", ")} FROM (${selectSql}) AS batch_source) TO ${sqlString(tmp)} (${LAKE_PARQUET_OPTIONS})`);
       const rows = Number(result.getRowsJS()[0]?.[0] ?? 0);
       await options.beforeCommit?.({ rows, file: tmp, batchId: id });
       await fsyncFile(tmp);

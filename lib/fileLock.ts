@@ -36,10 +36,7 @@ function readHolder(file: string): Holder | undefined {
  * by a process that no longer exists (killed with SIGKILL) is taken over. `what` names the resource in
  * the error a waiter gets after `timeoutSeconds`.
  */
-export async function acquireFileLock(
-  file: string,
-  options: { command: string; what: string; timeoutSeconds: number; pollMs?: number; onWait?: (holder: Holder) => void },
-): Promise<FileLock> {
+export async function acquireFileLock(file: string, options: { command: string; what: string; timeoutSeconds: number; pollMs?: number; onWait?: (holder: Holder) => void }): Promise<FileLock> {
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   let announced = false;
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -74,8 +71,7 @@ export async function acquireFileLock(
     }
     if (Date.now() >= deadline) {
       throw new UserError(
-        `another pulse process holds ${options.what}: pid ${holder.pid} ('${holder.command}', since ${holder.startedAt}); ` +
-          `gave up after ${options.timeoutSeconds}s. Lock file: ${file}`,
+        `another pulse process holds ${options.what}: pid ${holder.pid} ('${holder.command}', since ${holder.startedAt}); ` + `gave up after ${options.timeoutSeconds}s. Lock file: ${file}`,
         75,
       );
     }
@@ -94,4 +90,3 @@ function lockAgeMs(file: string): number {
     return 0;
   }
 }
-

@@ -3,7 +3,6 @@ import path from "node:path";
 import { UserError } from "../lib/errors.js";
 import { isStreamTopic, type LandingFeed, type StreamTopic } from "../lib/feeds.js";
 
-
 /** The five source feeds, numbered as the reference data set numbers its files. */
 export const SOURCE_FEEDS = ["registered_users", "user_info", "bpm", "workout", "gym_logins"] as const;
 export type SourceFeed = (typeof SOURCE_FEEDS)[number];

@@ -47,4 +47,3 @@ export class Pacer {
     return `${this.label}: ${this.sent.toLocaleString("en-US")} sent in ${seconds.toFixed(1)} s (${Math.round(this.sent / Math.max(seconds, 0.001)).toLocaleString("en-US")} msg/s)`;
   }
 }
-

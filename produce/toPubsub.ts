@@ -37,14 +37,12 @@ export async function produceToPubsub(records: AsyncIterable<ProducerRecord>, op
         topic = pubsub.topic(name, { batching: { maxMessages: 1000, maxMilliseconds: 10 } });
         topics.set(record.topic, topic);
       }
-      const sent = topic
-        .publishMessage({ data: Buffer.from(record.value, "utf8"), attributes: { key: record.key, timestamp: String(record.timestamp) } })
-        .then(
-          () => pacer.add(1),
-          (error: unknown) => {
-            failure ??= error;
-          },
-        );
+      const sent = topic.publishMessage({ data: Buffer.from(record.value, "utf8"), attributes: { key: record.key, timestamp: String(record.timestamp) } }).then(
+        () => pacer.add(1),
+        (error: unknown) => {
+          failure ??= error;
+        },
+      );
       outstanding.add(sent);
       void sent.finally(() => outstanding.delete(sent));
       if (failure) throw failure;

@@ -20,9 +20,7 @@ import { renderIncrementalTests, withIncrementalTests } from "./unitTest/increme
 import { selectActions, type Selection } from "./select/select.js";
 
 /** Where a run executes: the embedded DuckDB (default) or BigQuery through @google-cloud/bigquery. */
-export type RunTarget =
-  | { warehouse: "duckdb" }
-  | { warehouse: "bigquery"; projectId: string; location?: string; client?: BigQueryClientLike };
+export type RunTarget = { warehouse: "duckdb" } | { warehouse: "bigquery"; projectId: string; location?: string; client?: BigQueryClientLike };
 
 export interface RunRequest {
   target?: RunTarget;

@@ -8,7 +8,19 @@ import { catalog, type CatalogEntry } from "./catalog.js";
 import { layoutDag, type DagLayout } from "./dagLayout.js";
 import { columnLineage, type Lineage } from "./lineage/columnLineage.js";
 import { pipelineStatus, type PipelineStatus } from "./pipelineStatus.js";
-import { dashboardQueries, DASHBOARD_CHARTS, FILTER_OPTIONS, HISTORY_EXISTS, LAST_ACTION_RESULTS, relationColumns, relationStats, RUN_HISTORY, sampleRows, type ChartName, type DashboardFilters } from "./queries.js";
+import {
+  dashboardQueries,
+  DASHBOARD_CHARTS,
+  FILTER_OPTIONS,
+  HISTORY_EXISTS,
+  LAST_ACTION_RESULTS,
+  relationColumns,
+  relationStats,
+  RUN_HISTORY,
+  sampleRows,
+  type ChartName,
+  type DashboardFilters,
+} from "./queries.js";
 import type { DashboardData } from "./pages/dashboard.js";
 import type { TablePageData } from "./pages/tablePage.js";
 import { WarehouseReader, type BoundQuery } from "./warehouseReader.js";
@@ -89,7 +101,12 @@ export class ServeModel {
       if (columns.length === 0) return { history, columns, stats: undefined, sample: [] as Rows };
       // The relation's name comes from the compiled graph (the entry), never from the request.
       const relation = relationName(entry.target);
-      const [s] = await q(relationStats(relation, columns.some((c) => c.name === "_ingested_at")));
+      const [s] = await q(
+        relationStats(
+          relation,
+          columns.some((c) => c.name === "_ingested_at"),
+        ),
+      );
       return { history, columns, stats: { rowCount: Number(s?.row_count ?? 0), newestLoad: (s?.newest_load as string | null) ?? null }, sample: await q(sampleRows(relation)) };
     });
     const status = pipelineStatus({ ...value.history, stale }, readRunProgress(this.home));

@@ -55,7 +55,15 @@ export function catalog(graph: CompiledGraph): CatalogEntry[] {
       }),
     ),
     ...(graph.operations ?? []).map((o) =>
-      entry(o.target, { kind: "operation", tags: o.tags ?? [], ...describe(o as Described), uniqueKey: [], fileName: o.fileName, query: o.queries?.map((q) => translator.translate(q)).join(";\n"), dependencies: (o.dependencyTargets ?? []).map(targetName) }),
+      entry(o.target, {
+        kind: "operation",
+        tags: o.tags ?? [],
+        ...describe(o as Described),
+        uniqueKey: [],
+        fileName: o.fileName,
+        query: o.queries?.map((q) => translator.translate(q)).join(";\n"),
+        dependencies: (o.dependencyTargets ?? []).map(targetName),
+      }),
     ),
     ...(graph.assertions ?? []).map((a) => {
       const dependencies = (a.dependencyTargets ?? []).map(targetName);

@@ -23,11 +23,8 @@ export interface PageOptions {
 
 export function page(options: PageOptions): string {
   const root = options.root ?? "/";
-  const tab = (id: PageOptions["current"], href: string, label: string) =>
-    `<a href="${root}${href}"${options.current === id ? ' class="current"' : ""}>${label}</a>`;
-  const nav = options.staticSite
-    ? `${tab("pipeline", "index.html", "Pipeline")}`
-    : `${tab("dashboard", "", "Dashboard")}${tab("pipeline", "pipeline", "Pipeline")}`;
+  const tab = (id: PageOptions["current"], href: string, label: string) => `<a href="${root}${href}"${options.current === id ? ' class="current"' : ""}>${label}</a>`;
+  const nav = options.staticSite ? `${tab("pipeline", "index.html", "Pipeline")}` : `${tab("dashboard", "", "Dashboard")}${tab("pipeline", "pipeline", "Pipeline")}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(options.title)} · pulse</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -30,10 +30,7 @@ export async function ensureKafkaJars(log: Log, version = KAFKA_VERSION): Promis
   fs.writeFileSync(pom, runtimePom(version));
   log(`kafka ${version}: first run, resolving the broker's jars from Maven Central into ${libs} (a minute or two)`);
   const started = Date.now();
-  await runMaven(
-    ["-B", "-f", pom, `${DEPENDENCY_PLUGIN}:copy-dependencies`, "-DincludeScope=runtime", `-DoutputDirectory=${staging}`],
-    log,
-  );
+  await runMaven(["-B", "-f", pom, `${DEPENDENCY_PLUGIN}:copy-dependencies`, "-DincludeScope=runtime", `-DoutputDirectory=${staging}`], log);
   if (!fs.existsSync(path.join(staging, `kafka_2.13-${version}.jar`))) {
     throw new Error(`maven finished but ${staging} has no kafka_2.13-${version}.jar`);
   }
@@ -128,16 +125,7 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<PidRec
   fs.writeFileSync(log4j, LOG4J_CONFIG);
 
   const classpath = path.join(libs, "*");
-  const jvm = [
-    `-Xmx${opts.heap ?? "1g"}`,
-    "-Xms256m",
-    "-XX:+UseG1GC",
-    "-Djava.awt.headless=true",
-    `-Dkafka.logs.dir=${logsDir}`,
-    `-Dlog4j.configuration=file:${log4j}`,
-    "-cp",
-    classpath,
-  ];
+  const jvm = [`-Xmx${opts.heap ?? "1g"}`, "-Xms256m", "-XX:+UseG1GC", "-Djava.awt.headless=true", `-Dkafka.logs.dir=${logsDir}`, `-Dlog4j.configuration=file:${log4j}`, "-cp", classpath];
   if (!fs.existsSync(path.join(dataDir, "meta.properties"))) {
     opts.log(`kafka: formatting KRaft storage in ${dataDir}`);
     await runJava("kafka-storage format", [...jvm, "kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", serverProperties, "--ignore-formatted"]);

@@ -13,7 +13,6 @@ export interface BaselineOptions {
   watermarkSeconds?: number;
 }
 
-
 /** Statements creating schema `baseline` with every silver and gold table; run them in order. */
 export function baselineStatements({ lakeDir, asOfDate, watermarkSeconds = 30 }: BaselineOptions): string[] {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOfDate)) throw new Error(`asOfDate must be YYYY-MM-DD, got ${asOfDate}`);

@@ -11,8 +11,7 @@ export const define: DefineCommand = (command, exit) => {
   command
     .command("build")
     .description(
-      "Writes the data docs (every table: description, columns, lineage, assertions, SQL) and the pipeline DAG with the latest results " +
-        "as a static site into DIR (open DIR/index.html).",
+      "Writes the data docs (every table: description, columns, lineage, assertions, SQL) and the pipeline DAG with the latest results " + "as a static site into DIR (open DIR/index.html).",
     )
     .requiredOption("--out <dir>", "the folder to write", nonEmpty)
     .addOption(projectOption())

@@ -80,7 +80,9 @@ export function kafkaCheckedLinesSql(scan: LandingScan): string {
     checked AS (SELECT *, ${reason} AS reason FROM payloads)
     SELECT unnest(struct_pack(
       line := line, _source := _source, blank := blank, reason := reason, raw := CASE WHEN reason IS NOT NULL THEN raw END,
-      ${kafkaEnvelopeFields().map((f) => `${f.name} := ${f.sql}`).join(",\n      ")}
+      ${kafkaEnvelopeFields()
+        .map((f) => `${f.name} := ${f.sql}`)
+        .join(",\n      ")}
     ))
     FROM checked`;
 }

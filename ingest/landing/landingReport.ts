@@ -33,7 +33,9 @@ export function formatLandingSummary(summary: LandingSummary): string {
   const totalRows = Object.values(summary.rows).reduce((a, b) => a + b, 0);
   const lines = [
     `landing load: ${summary.loaded.length} loaded, ${summary.skipped} already loaded, ${summary.recovered.length} recovered, ${summary.changed.length} changed${summary.changedBefore > 0 ? ` (+${summary.changedBefore} reported before)` : ""}, ${summary.quarantined.length} quarantined, ${summary.skippedFiles.length} not loaded, ${summary.ignored.length} ignored`,
-    `  rows: ${Object.entries(summary.rows).map(([table, rows]) => `bronze.${table} ${count(rows)}`).join(", ")}; dead letters ${count(summary.deadLetters)}`,
+    `  rows: ${Object.entries(summary.rows)
+      .map(([table, rows]) => `bronze.${table} ${count(rows)}`)
+      .join(", ")}; dead letters ${count(summary.deadLetters)}`,
     `  ${summary.seconds.toFixed(2)} s${totalRows > 0 && summary.seconds > 0 ? `, ${count(totalRows / summary.seconds)} rows/s` : ""}`,
   ];
   for (const changed of summary.changed) lines.push(`  changed: ${name(changed.file)}`);

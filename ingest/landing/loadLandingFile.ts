@@ -65,8 +65,7 @@ export async function loadLandingFile(writer: LakeWriter, file: LandingFile, key
   }
   const scan = landingScan([file]);
   const checked = file.feed === "kafka_multiplex" ? kafkaCheckedLinesSql(scan) : csvCheckedLinesSql(file.feed, scan);
-  const bronzeSelect = (rows: string, badLines: BadLines) =>
-    file.feed === "kafka_multiplex" ? kafkaBronzeSelect(rows, badLines) : csvBronzeSelect(file.feed, rows, badLines);
+  const bronzeSelect = (rows: string, badLines: BadLines) => (file.feed === "kafka_multiplex" ? kafkaBronzeSelect(rows, badLines) : csvBronzeSelect(file.feed, rows, badLines));
   await readable([file], async () => {
     if (file.feed === "kafka_multiplex") return;
     const header = (await writer.readRows(csvHeaderSql(scan)))[0]?.header;
@@ -87,11 +86,7 @@ export async function loadLandingFile(writer: LakeWriter, file: LandingFile, key
     const batches: string[] = [];
     if (deadLetters > 0) {
       const now = BigInt(Date.now()) * 1000n;
-      const dead = await writer.writeQuery(
-        "dead_letters",
-        deadLetterSelect(CHECKED, file.feed, now),
-        deadLetterBatchId ? { batchId: deadLetterBatchId, beforeCommit } : { tag: key, beforeCommit },
-      );
+      const dead = await writer.writeQuery("dead_letters", deadLetterSelect(CHECKED, file.feed, now), deadLetterBatchId ? { batchId: deadLetterBatchId, beforeCommit } : { tag: key, beforeCommit });
       batches.push(dead.batchId);
     }
     const data = await writer.writeQuery(file.feed, bronzeSelect(CHECKED, "skip"), { tag: key, beforeCommit });

@@ -59,7 +59,10 @@ async function loadSingle(context: UnitContext, newFile: NewFile, content = scan
   try {
     const load = await loadLandingFile(context.writer, file, key, {
       deadLetterBatchId: context.committedDeadLetters?.get(key),
-      lines: content.then((c) => c.lines, () => undefined),
+      lines: content.then(
+        (c) => c.lines,
+        () => undefined,
+      ),
       verify: verifier(newFile, content),
     });
     // The verify before the commit awaited `content`: it resolved.
@@ -97,7 +100,14 @@ async function failed(context: UnitContext, file: LandingFile, error: unknown): 
 async function loadGroup(context: UnitContext, group: readonly NewFile[]): Promise<FileOutcome[]> {
   const started = performance.now();
   const contents = group.map((g) => scanFile(g.file.absolute, g.file.gzip));
-  const scanned = await Promise.all(contents.map((c) => c.then((content) => content, () => undefined)));
+  const scanned = await Promise.all(
+    contents.map((c) =>
+      c.then(
+        (content) => content,
+        () => undefined,
+      ),
+    ),
+  );
   const tag = randomBytes(10).toString("hex");
   await writeGroupRecord(context.paths, tag, { members: group.map((g) => ({ path: g.file.relative, key: g.key })) });
   const members = group.map((g, i) => ({ file: g.file, lines: scanned[i]?.lines, verify: verifier(g, contents[i]!) }));

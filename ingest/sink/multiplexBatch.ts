@@ -68,10 +68,6 @@ export class MultiplexBatch {
       }
     });
     const names = COLUMNS.map((c) => sqlIdentifier(c.name)).join(", ");
-    return writer.writeQuery(
-      "kafka_multiplex",
-      `SELECT ${names}, ${kafkaTimestampDateSql('"timestamp"')} AS "date", CAST(NULL AS BIGINT) AS _source_line FROM ${STAGING}`,
-      { tag },
-    );
+    return writer.writeQuery("kafka_multiplex", `SELECT ${names}, ${kafkaTimestampDateSql('"timestamp"')} AS "date", CAST(NULL AS BIGINT) AS _source_line FROM ${STAGING}`, { tag });
   }
 }

@@ -2,14 +2,8 @@ import type { KafkaIngestOptions } from "../sources/kafka/kafkaIngest.js";
 import type { PubsubIngestOptions } from "../sources/pubsub/pubsubIngest.js";
 
 /** What the main thread asks the ingest worker to run (everything but the log function, which cannot cross threads). */
-export type IngestWorkerSpec =
-  | { source: "kafka"; options: Omit<KafkaIngestOptions, "log"> }
-  | { source: "pubsub"; options: Omit<PubsubIngestOptions, "log"> };
+export type IngestWorkerSpec = { source: "kafka"; options: Omit<KafkaIngestOptions, "log"> } | { source: "pubsub"; options: Omit<PubsubIngestOptions, "log"> };
 
-export type WorkerToMain =
-  | { type: "log"; line: string }
-  | { type: "started" }
-  | { type: "failed"; message: string }
-  | { type: "stopped"; ok: boolean };
+export type WorkerToMain = { type: "log"; line: string } | { type: "started" } | { type: "failed"; message: string } | { type: "stopped"; ok: boolean };
 
 export type MainToWorker = { type: "stop" };

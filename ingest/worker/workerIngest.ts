@@ -14,9 +14,7 @@ export function startIngestWorker(spec: IngestWorkerSpec, log: (line: string) =>
   const fromSource = import.meta.url.endsWith(".ts");
   const entry = new URL(fromSource ? "./ingestWorker.ts" : "./ingestWorker.js", import.meta.url).href;
   // Run from source (tsx) the worker needs the TypeScript loader registered in its own thread first.
-  const boot = fromSource
-    ? `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`
-    : `import(${JSON.stringify(entry)})`;
+  const boot = fromSource ? `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })` : `import(${JSON.stringify(entry)})`;
   const worker = new Worker(boot, { eval: true, workerData: spec, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
 
   let onStopped: ((ok: boolean) => void) | undefined;

@@ -79,7 +79,12 @@ export function buildFleet(config: SyntheticConfig, rng: Random): Fleet {
       // generated for later days (the next delivery of `npm start`) never reuse a session key.
       let session = Math.floor(dayStart / DAY) * 10;
       const twice = rng.chance(0.25);
-      const slots: [number, number][] = twice ? [[6, 11], [16, 20]] : [rng.chance(0.5) ? [6, 11] : [16, 20]];
+      const slots: [number, number][] = twice
+        ? [
+            [6, 11],
+            [16, 20],
+          ]
+        : [rng.chance(0.5) ? [6, 11] : [16, 20]];
       for (const [fromHour, toHour] of slots) {
         const login = dayStart + rng.int(fromHour * 60, toHour * 60) * MINUTE;
         const gym = rng.chance(0.85) ? homeGym : rng.int(1, gyms);

@@ -17,12 +17,7 @@ const MAX_WORKOUT = 3 * HOUR;
  * stream because of its volume.
  */
 export function lowVolumeEvents(config: SyntheticConfig, fleet: Fleet, rng: Random): SyntheticEvent[] {
-  const events: SyntheticEvent[] = [
-    ...registrations(fleet, rng),
-    ...profileChanges(config, fleet, rng),
-    ...workoutEvents(fleet, rng),
-    ...gymLogins(fleet, rng),
-  ];
+  const events: SyntheticEvent[] = [...registrations(fleet, rng), ...profileChanges(config, fleet, rng), ...workoutEvents(fleet, rng), ...gymLogins(fleet, rng)];
   // Stable sort: events sent in the same second keep the order they were made in.
   return events.sort((a, b) => a.emitAt - b.emitAt);
 }

@@ -71,7 +71,13 @@ const INCREMENTAL = "pulse incremental";
 export function fullRefreshUnits(order: ExecutableAction[]): CheckUnit[] {
   const all = new Map(order.map((a) => [a.name, a]));
   return order.map((action) =>
-    unit(action, FULL, planStatements(action, {}, true), false, executableDependencies(action, all).map((d) => `${FULL}:${d}`)),
+    unit(
+      action,
+      FULL,
+      planStatements(action, {}, true),
+      false,
+      executableDependencies(action, all).map((d) => `${FULL}:${d}`),
+    ),
   );
 }
 

@@ -79,7 +79,14 @@ export async function officialExecutionActions(projectDir: string, projectId: st
     fs.writeFileSync(credentials, JSON.stringify({ projectId, location: "US" }));
     const fields = Object.fromEntries([...state].map(([name, r]) => [name, { type: r.kind === "view" ? "VIEW" : "TABLE", fields: r.columns.map((c) => ({ name: c.name, type: c.type })) }]));
     fs.writeFileSync(stateFile, JSON.stringify(fields));
-    const varsFlag = Object.keys(vars).length > 0 ? [`--vars=${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(",")}`] : [];
+    const varsFlag =
+      Object.keys(vars).length > 0
+        ? [
+            `--vars=${Object.entries(vars)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(",")}`,
+          ]
+        : [];
     const args = ["-r", stub, officialCliBundle(), "run", projectDir, "--dry-run", "--json", `--credentials=${credentials}`, ...varsFlag];
     let stdout: string;
     try {
@@ -87,7 +94,9 @@ export async function officialExecutionActions(projectDir: string, projectId: st
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; message: string };
       // The CLI prints its error, then the same with a stack: the first line says it.
-      const first = stripVTControlCharacters(e.stderr || e.stdout || e.message).trim().split("\n")[0];
+      const first = stripVTControlCharacters(e.stderr || e.stdout || e.message)
+        .trim()
+        .split("\n")[0];
       throw new UserError(`compile --check bigquery: the official dataform CLI could not build its execution SQL for ${projectDir}: ${first}`, 1);
     }
     const graph = executionGraphSchema.parse(JSON.parse(stdout));

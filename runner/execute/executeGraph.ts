@@ -39,12 +39,7 @@ function errorMessage(error: unknown): string {
  * every selected dependency succeeded; a failure skips everything downstream of it. Dependencies that
  * were not selected are taken as already built, as in `dataform run`.
  */
-export async function executeGraph(
-  graph: CompiledGraph,
-  selected: Set<string>,
-  adapter: WarehouseAdapter,
-  options: ExecuteOptions,
-): Promise<ActionResult[]> {
+export async function executeGraph(graph: CompiledGraph, selected: Set<string>, adapter: WarehouseAdapter, options: ExecuteOptions): Promise<ActionResult[]> {
   const all = executableActions(graph);
   const declarations = new Map((graph.declarations ?? []).map((d) => [targetName(d.target), d]));
   const context: PlanContext = {
@@ -57,9 +52,18 @@ export async function executeGraph(
   const dependencies = new Map(order.map((name) => [name, executableDependencies(all.get(name)!, all).filter((d) => selected.has(d))]));
   const results = new Map<string, ActionResult>();
 
-  if (!options.dryRun) await createSchemas(order.map((n) => all.get(n)!), adapter);
+  if (!options.dryRun)
+    await createSchemas(
+      order.map((n) => all.get(n)!),
+      adapter,
+    );
   // As in `dataform run`, the warehouse state that decides each table's plan is read once, before anything runs.
-  const relations = await adapter.describeRelations(relationsToDescribe(order.map((n) => all.get(n)!), declarations));
+  const relations = await adapter.describeRelations(
+    relationsToDescribe(
+      order.map((n) => all.get(n)!),
+      declarations,
+    ),
+  );
 
   const runOne = async (name: string): Promise<ActionResult> => {
     const action = all.get(name)!;
@@ -151,12 +155,7 @@ function relationsToDescribe(actions: ExecutableAction[], declarations: Map<stri
 }
 
 /** A declaration is a promise that a source exists; an action reading a missing one fails with its name. */
-async function checkDeclaredSources(
-  action: ExecutableAction,
-  declarations: Map<string, CompiledDeclaration>,
-  known: Map<string, RelationInfo>,
-  session: WarehouseSession,
-): Promise<void> {
+async function checkDeclaredSources(action: ExecutableAction, declarations: Map<string, CompiledDeclaration>, known: Map<string, RelationInfo>, session: WarehouseSession): Promise<void> {
   for (const dependency of action.action.dependencyTargets ?? []) {
     const declaration = declarations.get(targetName(dependency));
     if (!declaration || known.has(targetName(dependency))) continue;

@@ -31,9 +31,7 @@ const ADD_LAKE_SNAPSHOT = `alter table ${HISTORY_SCHEMA}.runs add column if not 
  * runs costs one filtered scan per run.
  */
 async function redactStoredCommands(adapter: LocalWarehouse): Promise<void> {
-  const stored = await adapter.query(
-    `select run_id, command from ${HISTORY_SCHEMA}.runs where command not like '%***%' and regexp_matches(command, ${literal(SECRET_HINT.source)}, 'i')`,
-  );
+  const stored = await adapter.query(`select run_id, command from ${HISTORY_SCHEMA}.runs where command not like '%***%' and regexp_matches(command, ${literal(SECRET_HINT.source)}, 'i')`);
   for (const row of stored) {
     const redacted = redactCommandLine(String(row.command));
     if (redacted !== row.command) await adapter.execute(`update ${HISTORY_SCHEMA}.runs set command = ${literal(redacted)} where run_id = ${literal(String(row.run_id))}`);

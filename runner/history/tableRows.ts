@@ -73,13 +73,7 @@ export async function recordTableRows(adapter: WarehouseAdapter, graph: Compiled
  * The selected shrunk tables this run would build incrementally (a full refresh rebuilds them; a protected
  * table never is), each with its report: the command that rebuilds it and what was built from it.
  */
-export function shrunkRefusals(
-  graph: CompiledGraph,
-  selected: Set<string>,
-  shrunk: Map<string, Shrunk>,
-  fullRefresh: boolean,
-  repairCommand: (target: Target) => string,
-): Map<string, string> {
+export function shrunkRefusals(graph: CompiledGraph, selected: Set<string>, shrunk: Map<string, Shrunk>, fullRefresh: boolean, repairCommand: (target: Target) => string): Map<string, string> {
   const n = (value: number) => value.toLocaleString("en-US");
   const refusals = new Map<string, string>();
   for (const table of incrementalTables(graph)) {

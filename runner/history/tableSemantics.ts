@@ -15,9 +15,7 @@ const CREATE = `create table if not exists ${HISTORY_SCHEMA}.table_semantics (
  * versions, i.e. under version 1 (the caller's default).
  */
 export async function readTableSemantics(adapter: WarehouseAdapter): Promise<Map<string, string>> {
-  const [found] = await adapter.query(
-    `select count(*) as n from information_schema.tables where table_schema = '${HISTORY_SCHEMA}' and table_name = 'table_semantics'`,
-  );
+  const [found] = await adapter.query(`select count(*) as n from information_schema.tables where table_schema = '${HISTORY_SCHEMA}' and table_name = 'table_semantics'`);
   if (Number(found?.n ?? 0) === 0) return new Map();
   const rows = await adapter.query(`select action, semantics from ${HISTORY_SCHEMA}.table_semantics`);
   return new Map(rows.map((r) => [String(r.action), String(r.semantics)]));

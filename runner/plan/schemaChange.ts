@@ -24,10 +24,7 @@ export function schemaChangeSteps(
   const removed = tableColumns.filter((c) => !batchNames.has(c.name));
   if (mode === "IGNORE" || (added.length === 0 && removed.length === 0)) return { steps: [], resultColumns: tableColumns };
   if (mode === "FAIL") {
-    const parts = [
-      added.length ? `new column(s) ${added.map((c) => c.name).join(", ")}` : "",
-      removed.length ? `missing column(s) ${removed.map((c) => c.name).join(", ")}` : "",
-    ].filter(Boolean);
+    const parts = [added.length ? `new column(s) ${added.map((c) => c.name).join(", ")}` : "", removed.length ? `missing column(s) ${removed.map((c) => c.name).join(", ")}` : ""].filter(Boolean);
     throw new PlanError(`onSchemaChange FAIL: the incremental query's schema changed: ${parts.join("; ")}`);
   }
   if (mode === "EXTEND" && removed.length > 0) {

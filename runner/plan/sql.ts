@@ -27,9 +27,7 @@ export function stagingName(dialect: Dialect): string {
 }
 
 export function createStaging(dialect: Dialect, query: string): string {
-  return dialect === "duckdb"
-    ? `create or replace temp table "__pulse_incremental_batch" as\n${query.trim()}`
-    : `create temp table __pulse_incremental_batch as\n${query.trim()}`;
+  return dialect === "duckdb" ? `create or replace temp table "__pulse_incremental_batch" as\n${query.trim()}` : `create temp table __pulse_incremental_batch as\n${query.trim()}`;
 }
 
 export function dropStaging(dialect: Dialect): string {

@@ -1,9 +1,7 @@
 import { targetName, type CompiledAssertion, type CompiledGraph, type CompiledOperation, type CompiledTable } from "../compile/graph.js";
 
 export type ExecutableAction =
-  | { kind: "table"; name: string; action: CompiledTable }
-  | { kind: "operation"; name: string; action: CompiledOperation }
-  | { kind: "assertion"; name: string; action: CompiledAssertion };
+  { kind: "table"; name: string; action: CompiledTable } | { kind: "operation"; name: string; action: CompiledOperation } | { kind: "assertion"; name: string; action: CompiledAssertion };
 
 /** Every action `dataform run` can execute, keyed by its full name, in the graph's order. */
 export function executableActions(graph: CompiledGraph): Map<string, ExecutableAction> {

@@ -19,7 +19,15 @@
         color: { legend: true },
         marks: [
           Plot.ruleX(bins, { fx: "age", x: "gender", y1: "min_bpm", y2: "max_bpm", stroke: "gender" }),
-          Plot.dot(bins, { fx: "age", x: "gender", y: "avg_bpm", fill: "gender", r: 5, tip: true, title: (d) => `${d.age} ${d.gender}: min ${d.min_bpm}, avg ${d.avg_bpm}, max ${d.max_bpm} (${d.sessions} sessions)` }),
+          Plot.dot(bins, {
+            fx: "age",
+            x: "gender",
+            y: "avg_bpm",
+            fill: "gender",
+            r: 5,
+            tip: true,
+            title: (d) => `${d.age} ${d.gender}: min ${d.min_bpm}, avg ${d.avg_bpm}, max ${d.max_bpm} (${d.sessions} sessions)`,
+          }),
           Plot.tickY(bins, { fx: "age", x: "gender", y: "min_bpm", stroke: "gender" }),
           Plot.tickY(bins, { fx: "age", x: "gender", y: "max_bpm", stroke: "gender" }),
         ],
@@ -47,7 +55,11 @@
         height: 220,
         x: { label: "day", type: "band" },
         y: { label: "sessions", grid: true },
-        marks: [Plot.barY(data.sessionsPerDay, { x: "day", y: "sessions", fill: "steelblue", tip: true }), Plot.text(data.sessionsPerDay, { x: "day", y: "sessions", text: "sessions", dy: -8 }), Plot.ruleY([0])],
+        marks: [
+          Plot.barY(data.sessionsPerDay, { x: "day", y: "sessions", fill: "steelblue", tip: true }),
+          Plot.text(data.sessionsPerDay, { x: "day", y: "sessions", text: "sessions", dy: -8 }),
+          Plot.ruleY([0]),
+        ],
       }),
     );
   }
@@ -63,7 +75,14 @@
         x: { label: "hour of workout start (UTC)", domain: Array.from({ length: 24 }, (_, h) => h) },
         y: { label: "minutes", grid: true },
         marks: [
-          Plot.barY(rows, { fy: "gym", x: "hour", y: "minutes_in_gym", fill: "#c9d6e8", tip: true, title: (d) => `${d.gym}, ${d.hour}h: ${d.minutes_in_gym} min in gym, ${d.minutes_exercising} exercising (${d.workouts} workouts)` }),
+          Plot.barY(rows, {
+            fy: "gym",
+            x: "hour",
+            y: "minutes_in_gym",
+            fill: "#c9d6e8",
+            tip: true,
+            title: (d) => `${d.gym}, ${d.hour}h: ${d.minutes_in_gym} min in gym, ${d.minutes_exercising} exercising (${d.workouts} workouts)`,
+          }),
           Plot.barY(rows, { fy: "gym", x: "hour", y: "minutes_exercising", fill: "#1f77b4", inset: 5 }),
           Plot.ruleY([0]),
         ],

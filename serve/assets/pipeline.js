@@ -29,7 +29,10 @@
       if (s.rows !== undefined && s.rows !== null) parts.push(`${Number(s.rows).toLocaleString("en-US")} rows`);
       text(node.querySelector(".line1"), parts.join(" · "));
       text(node.querySelector(".line2"), s.status === "skipped" ? `because ${s.skippedBecause || "?"}` : ago(s.lastSuccess));
-      text(node.querySelector("title"), [node.dataset.action, s.error ? `error: ${s.error}` : "", s.skippedBecause ? `skipped because ${s.skippedBecause} did not succeed` : ""].filter(Boolean).join("\n"));
+      text(
+        node.querySelector("title"),
+        [node.dataset.action, s.error ? `error: ${s.error}` : "", s.skippedBecause ? `skipped because ${s.skippedBecause} did not succeed` : ""].filter(Boolean).join("\n"),
+      );
     }
     const problems = document.getElementById("problems");
     problems.replaceChildren();
@@ -41,7 +44,7 @@
       li.textContent = s.status === "failed" ? `${name} failed: ${s.error || "(no message)"}` : `${name} skipped because ${s.skippedBecause} did not succeed`;
       problems.append(li);
     }
-    if (!problems.children.length) problems.innerHTML = "<li class=\"muted\">none in the latest results</li>";
+    if (!problems.children.length) problems.innerHTML = '<li class="muted">none in the latest results</li>';
     const banner = document.getElementById("live-banner");
     banner.hidden = !status.live;
     if (status.live) banner.textContent = `running now: ${status.live.command} (since ${new Date(status.live.startedAt).toLocaleTimeString()})`;
@@ -59,7 +62,10 @@
           marginLeft: 50,
           x: { label: "run started", type: "time" },
           y: { label: "duration (s)", grid: true, zero: true },
-          marks: [Plot.lineY(rows, { x: "started", y: "seconds", stroke: "#888" }), Plot.dot(rows, { x: "started", y: "seconds", fill: (d) => (d.status === "failed" ? "#d62728" : "#2ca02c"), r: 4, tip: true, title: (d) => `${d.command}\n${d.seconds}s, ${d.status}` })],
+          marks: [
+            Plot.lineY(rows, { x: "started", y: "seconds", stroke: "#888" }),
+            Plot.dot(rows, { x: "started", y: "seconds", fill: (d) => (d.status === "failed" ? "#d62728" : "#2ca02c"), r: 4, tip: true, title: (d) => `${d.command}\n${d.seconds}s, ${d.status}` }),
+          ],
         }),
       );
     }
@@ -67,7 +73,7 @@
     const cols = ["started_at", "status", "seconds", "actions", "succeeded", "failed", "skipped", "command"];
     table.innerHTML = rows.length
       ? `<table id="runs"><thead><tr>${cols.map((c) => `<th>${c}</th>`).join("")}</tr></thead><tbody></tbody></table>`
-      : "<p class=\"muted\">no runs yet: <code>npx pulse run</code></p>";
+      : '<p class="muted">no runs yet: <code>npx pulse run</code></p>';
     const body = table.querySelector("tbody");
     for (const r of runs.slice(0, 20)) {
       const tr = document.createElement("tr");

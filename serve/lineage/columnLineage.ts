@@ -42,7 +42,10 @@ const CACHE_FORMAT = 2;
  */
 export function columnLineage(entries: CatalogEntry[]): Lineage {
   const tables = entries.filter((e) => (e.kind === "table" || e.kind === "view" || e.kind === "incremental") && e.query);
-  const key = createHash("sha256").update(JSON.stringify([CACHE_FORMAT, polyglot.getVersion(), tables.map((t) => [t.name, t.query])])).digest("hex").slice(0, 24);
+  const key = createHash("sha256")
+    .update(JSON.stringify([CACHE_FORMAT, polyglot.getVersion(), tables.map((t) => [t.name, t.query])]))
+    .digest("hex")
+    .slice(0, 24);
   const cacheFile = path.join(os.tmpdir(), "pulse-lineage-cache", `${key}.json`);
   try {
     return JSON.parse(fs.readFileSync(cacheFile, "utf8")) as Lineage;

@@ -45,7 +45,9 @@ export function tablePage(data: TablePageData, options: { root?: string; staticS
   const assertions = data.assertions.length
     ? `<table id="assertions"><thead><tr><th>assertion</th><th>last result</th><th>rows</th><th>message</th></tr></thead><tbody>${data.assertions
         .map(
-          (a) => `<tr data-assertion="${esc(a.entry.name)}" class="status-${esc((a.status?.status ?? "never run").replace(" ", "-"))}"><td>${esc(a.entry.target.name)}<div class="muted">${esc(a.entry.description)}</div></td>
+          (
+            a,
+          ) => `<tr data-assertion="${esc(a.entry.name)}" class="status-${esc((a.status?.status ?? "never run").replace(" ", "-"))}"><td>${esc(a.entry.target.name)}<div class="muted">${esc(a.entry.description)}</div></td>
 <td>${esc(a.status?.status ?? "never run")}</td><td>${esc(a.status?.rows ?? "")}</td><td>${esc(a.status?.error ?? a.status?.skippedBecause ?? "")}</td></tr>`,
         )
         .join("")}</tbody></table>`

@@ -36,7 +36,12 @@ describe("pulse query is a reader", () => {
     expect(table.stdout).toContain("-- statement 2 of 2");
     expect(table.stdout).toMatch(/b\s+c\n-\s+-\n2\s+3/);
     const json = await ask(home, "--format", "json", "select 1 as a; select 2 as b");
-    expect(json.stdout.trim().split("\n").map((line) => JSON.parse(line) as unknown)).toEqual([[{ a: 1 }], [{ b: 2 }]]);
+    expect(
+      json.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([[{ a: 1 }], [{ b: 2 }]]);
   });
 
   it("reads no file outside PULSE_HOME and writes none: read_text, COPY ... TO, ATTACH", async () => {

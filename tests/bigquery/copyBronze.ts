@@ -25,10 +25,15 @@ export async function copyBronze(home: string, bigquery: BigQuery, dataset: stri
       const list = columns.map((c) => `${asLoadJson(c.name, c.duckdbType)} as "${c.name}"`).join(", ");
       const rows = await warehouse.query(`select ${list}, epoch_us(_ingested_at) as __micros from bronze.${table} where epoch_us(_ingested_at) > ${since}`);
       if (rows.length === 0) continue;
-      await load(bigquery, dataset, table, rows.map(({ __micros, ...row }) => {
-        if (BigInt(String(__micros)) > newest) newest = BigInt(String(__micros));
-        return row;
-      }));
+      await load(
+        bigquery,
+        dataset,
+        table,
+        rows.map(({ __micros, ...row }) => {
+          if (BigInt(String(__micros)) > newest) newest = BigInt(String(__micros));
+          return row;
+        }),
+      );
     }
   } finally {
     await warehouse.close();
@@ -42,6 +47,9 @@ export async function copyBronze(home: string, bigquery: BigQuery, dataset: stri
  */
 async function load(bigquery: BigQuery, dataset: string, table: BronzeTableName, rows: Record<string, unknown>[]): Promise<void> {
   for (let start = 0; start < rows.length; start += 5_000) {
-    await bigquery.dataset(dataset).table(table).insert(rows.slice(start, start + 5_000), { raw: false, skipInvalidRows: false, ignoreUnknownValues: false });
+    await bigquery
+      .dataset(dataset)
+      .table(table)
+      .insert(rows.slice(start, start + 5_000), { raw: false, skipInvalidRows: false, ignoreUnknownValues: false });
   }
 }

@@ -43,7 +43,9 @@ export async function duckdbTableRows(home: string, tables: string[]): Promise<R
     const result: Record<string, TableRows> = {};
     for (const table of tables) {
       const [schema, name] = table.split(".");
-      const columns = (await warehouse.query(`select column_name as name, data_type as type from information_schema.columns where table_schema = '${schema}' and table_name = '${name}' order by ordinal_position`))
+      const columns = (
+        await warehouse.query(`select column_name as name, data_type as type from information_schema.columns where table_schema = '${schema}' and table_name = '${name}' order by ordinal_position`)
+      )
         .map((r) => ({ name: String(r.name), type: String(r.type) }))
         .filter((c) => !NOT_COMPARED.has(c.name));
       const names = columns.map((c) => c.name);

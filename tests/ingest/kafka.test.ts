@@ -5,21 +5,7 @@ import { ensureTopicsReady } from "../../lib/kafkaTopics.js";
 import { produceToKafka } from "../../produce/toKafka.js";
 import { replayRecords } from "../../produce/replay.js";
 import type { ProducerRecord } from "../../produce/producerRecord.js";
-import {
-  KAFKA_BROKERS,
-  REFERENCE,
-  SET1,
-  SET1_TOTAL,
-  committedOffsets,
-  kafkaClient,
-  lakeQuery,
-  multiplexCount,
-  startCli,
-  tempHome,
-  topicCounts,
-  uniquePrefix,
-  waitFor,
-} from "./helpers.js";
+import { KAFKA_BROKERS, REFERENCE, SET1, SET1_TOTAL, committedOffsets, kafkaClient, lakeQuery, multiplexCount, startCli, tempHome, topicCounts, uniquePrefix, waitFor } from "./helpers.js";
 
 const quiet = () => undefined;
 
@@ -141,12 +127,7 @@ describe("pulse ingest --source kafka", { timeout: 300_000 }, () => {
     const dead = await lakeQuery(home, "SELECT source, feed, raw, reason, _source FROM {dead_letters} ORDER BY source");
     expect(dead.map((d) => d.source)).toEqual([1, 2, 3, 4].map((o) => `${prefix}bpm/0/${o}`));
     expect(dead.every((d) => d.feed === "bpm" && d._source === `kafka:${prefix}bpm`)).toBe(true);
-    expect(dead.map((d) => String(d.reason))).toEqual([
-      expect.stringContaining("not JSON"),
-      expect.stringMatching(/heartrate/),
-      expect.stringMatching(/time/),
-      expect.stringContaining("not UTF-8"),
-    ]);
+    expect(dead.map((d) => String(d.reason))).toEqual([expect.stringContaining("not JSON"), expect.stringMatching(/heartrate/), expect.stringMatching(/time/), expect.stringContaining("not UTF-8")]);
     expect(Buffer.from(dead[3]!.raw as Uint8Array).equals(binary)).toBe(true);
     expect(Buffer.from(dead[0]!.raw as Uint8Array).toString()).toBe("not json {");
     const kept = await lakeQuery(home, `SELECT "offset" FROM {kafka_multiplex} ORDER BY 1`);

@@ -47,10 +47,16 @@ describe("kafka ingest under faults", { timeout: 420_000 }, () => {
     const producing = inBackground(produceSet1(prefix, KAFKA_BROKERS, 40_000), "producing set 1");
     for (const atLeast of [30_000, 120_000]) {
       const victim = startCli(args);
-      await waitFor(`${atLeast} rows`, async () => {
-        producing.check();
-        return (await multiplexCount(home)) >= atLeast;
-      }, 120_000, 100, victim);
+      await waitFor(
+        `${atLeast} rows`,
+        async () => {
+          producing.check();
+          return (await multiplexCount(home)) >= atLeast;
+        },
+        120_000,
+        100,
+        victim,
+      );
       victim.child.kill("SIGKILL");
       expect(await victim.exited).toBe("SIGKILL");
     }
@@ -79,10 +85,16 @@ describe("kafka ingest under faults", { timeout: 420_000 }, () => {
     const group = `${prefix}group`;
     const producing = inBackground(produceSet1(prefix, brokers, 30_000), "producing set 1");
     const ingest = startCli(ingestArgs(home, prefix, group, brokers, ["--max-batch", "5000", "--flush-ms", "200"]));
-    await waitFor("ingest under way", async () => {
+    await waitFor(
+      "ingest under way",
+      async () => {
         producing.check();
         return (await multiplexCount(home)) >= 40_000;
-      }, 120_000, 100, ingest);
+      },
+      120_000,
+      100,
+      ingest,
+    );
     await stopService(pidFile, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     await start();
@@ -101,10 +113,16 @@ describe("kafka ingest under faults", { timeout: 420_000 }, () => {
     const group = `${prefix}group`;
     const producing = inBackground(produceSet1(prefix, KAFKA_BROKERS), "producing set 1");
     const ingest = startCli(ingestArgs(home, prefix, group, KAFKA_BROKERS));
-    await waitFor("ingest under load", async () => {
+    await waitFor(
+      "ingest under load",
+      async () => {
         producing.check();
         return (await multiplexCount(home)) >= 20_000;
-      }, 120_000, 100, ingest);
+      },
+      120_000,
+      100,
+      ingest,
+    );
     const signalledAt = Date.now();
     ingest.child.kill("SIGTERM");
     expect(await ingest.exited).toBe(0);
@@ -113,7 +131,10 @@ describe("kafka ingest under faults", { timeout: 420_000 }, () => {
 
     // Everything committed is in the lake, and everything in the lake is committed.
     const lake = await lakeQuery(home, `SELECT _source, "partition", max("offset") AS high, count(*) AS n, count(DISTINCT "offset") AS d FROM {kafka_multiplex} GROUP BY ALL`);
-    const committed = await committedOffsets(group, ["user_info", "bpm", "workout"].map((t) => `${prefix}${t}`));
+    const committed = await committedOffsets(
+      group,
+      ["user_info", "bpm", "workout"].map((t) => `${prefix}${t}`),
+    );
     for (const row of lake) {
       expect(row.n).toBe(row.d);
       expect(committed[`${String(row._source).slice("kafka:".length)}/${row.partition}`]).toBe(Number(row.high) + 1);

@@ -10,10 +10,15 @@ async function recreate(admin: Admin, topic: string, partitions: number): Promis
   await admin.deleteTopics({ topics: [topic], timeout: 20_000 });
   // Deletion is asynchronous on the broker: creating again too early answers "topic already exists".
   await waitFor(`${topic} deleted`, async () => !(await admin.listTopics()).includes(topic), 30_000, 250);
-  await waitFor(`${topic} created again`, async () => {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-    return (await admin.listTopics()).includes(topic);
-  }, 30_000, 500);
+  await waitFor(
+    `${topic} created again`,
+    async () => {
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+      return (await admin.listTopics()).includes(topic);
+    },
+    30_000,
+    500,
+  );
 }
 
 /** Sends readings 0..count-1 of `device`; `sentAt` tells sends of the same readings apart (Kafka timestamps). */
@@ -21,14 +26,35 @@ async function send(topic: string, partition: number, device: number, count: num
   const producer = kafkaClient().producer();
   await producer.connect();
   try {
-    await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ partition, value: reading(device, i), timestamp: String(1_700_000_000_000 + sentAt * 100_000 + device * 1000 + i) })) });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: count }, (_, i) => ({ partition, value: reading(device, i), timestamp: String(1_700_000_000_000 + sentAt * 100_000 + device * 1000 + i) })),
+    });
   } finally {
     await producer.disconnect();
   }
 }
 
 function ingest(home: string, prefix: string): CliProcess {
-  return startCli(["ingest", "--source", "kafka", "--brokers", KAFKA_BROKERS, "--topic-prefix", prefix, "--topics", "bpm", "--group", `${prefix}group`, "--home", home, "--flush-ms", "200", "--progress-interval", "1"]);
+  return startCli([
+    "ingest",
+    "--source",
+    "kafka",
+    "--brokers",
+    KAFKA_BROKERS,
+    "--topic-prefix",
+    prefix,
+    "--topics",
+    "bpm",
+    "--group",
+    `${prefix}group`,
+    "--home",
+    home,
+    "--flush-ms",
+    "200",
+    "--progress-interval",
+    "1",
+  ]);
 }
 
 async function stop(process: CliProcess): Promise<void> {
@@ -100,7 +126,10 @@ describe("kafka topic identity", { timeout: 300_000 }, () => {
         { device: 1, rows: 80, readings: 40, ids: 80 },
         { device: 2, rows: 15, readings: 15, ids: 15 },
       ]);
-      const ids = await lakeQuery(home, `SELECT count(*) AS n, count(DISTINCT message_id) AS d, min(message_id) FILTER (WHERE "partition" = 0 AND "offset" = 0 AND value LIKE '{"device_id":2%') AS id FROM {kafka_multiplex}`);
+      const ids = await lakeQuery(
+        home,
+        `SELECT count(*) AS n, count(DISTINCT message_id) AS d, min(message_id) FILTER (WHERE "partition" = 0 AND "offset" = 0 AND value LIKE '{"device_id":2%') AS id FROM {kafka_multiplex}`,
+      );
       expect(ids).toEqual([{ n: 95, d: 95, id: "bpm@1/0/0" }]);
 
       const after = await status(home);

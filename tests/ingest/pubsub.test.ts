@@ -53,10 +53,16 @@ describe("pulse ingest --source pubsub (emulator)", { timeout: 300_000 }, () => 
     const victim = startCli(args);
     await waitFor("subscriptions", async () => victim.output().includes(`${prefix}sub-workout`), 60_000, 200, victim);
     const producing = inBackground(produce(heartRates(20_000), prefix, 5000), "publishing");
-    await waitFor("some rows", async () => {
-      producing.check();
-      return (await multiplexCount(home)) >= 4000;
-    }, 60_000, 100, victim);
+    await waitFor(
+      "some rows",
+      async () => {
+        producing.check();
+        return (await multiplexCount(home)) >= 4000;
+      },
+      60_000,
+      100,
+      victim,
+    );
     victim.child.kill("SIGKILL");
     await producing.promise;
     const again = startCli(args);

@@ -73,10 +73,7 @@ describe("LakeWriter", () => {
   });
 
   it("commits a query's rows, casting to the contract types", async () => {
-    const batch = await writer.writeQuery(
-      "registered_users",
-      "SELECT 1 AS user_id, '2' AS device_id, 'aa' AS mac_address, 1678451168 AS registration_timestamp, 'test' AS _source, 7 AS _source_line",
-    );
+    const batch = await writer.writeQuery("registered_users", "SELECT 1 AS user_id, '2' AS device_id, 'aa' AS mac_address, 1678451168 AS registration_timestamp, 'test' AS _source, 7 AS _source_line");
     expect(batch.rows).toBe(1);
     const types = await query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${batch.file}'))`);
     expect(types.map((t) => `${String(t.column_name)} ${String(t.column_type)}`)).toEqual([

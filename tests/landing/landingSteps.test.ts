@@ -54,9 +54,7 @@ describe("landing load steps, each on its own", () => {
     expect(classifyLandingFile(csv, context({ manifest: new Map([[csv.relative, entry(csv)]]) })).kind).toBe("loaded");
     const grown = { ...csv, size: 20 };
     expect(classifyLandingFile(grown, context({ manifest: new Map([[csv.relative, entry(csv)]]) })).kind).toBe("compare");
-    expect(classifyLandingFile(grown, context({ manifest: new Map([[csv.relative, entry(csv, { changeReported: { size: 20, mtimeMs: csv.mtimeMs } })]]) })).kind).toBe(
-      "changeReported",
-    );
+    expect(classifyLandingFile(grown, context({ manifest: new Map([[csv.relative, entry(csv, { changeReported: { size: 20, mtimeMs: csv.mtimeMs } })]]) })).kind).toBe("changeReported");
     const key = fileKey({ path: csv.relative, size: csv.size, mtimeMs: csv.mtimeMs });
     const recovered = classifyLandingFile(csv, context({ committed: new Map([["registered_users", new Map([[key, "B1"]])]]) }));
     expect(recovered).toMatchObject({ kind: "recover", dataBatch: "B1" });
@@ -75,7 +73,14 @@ describe("landing load steps, each on its own", () => {
       return decision.file;
     };
     const units = landingLoadUnits(
-      [newFile("gym_logins/a.csv", 10), newFile("gym_logins/b.csv.gz", 10), newFile("gym_logins/c.csv", 10), newFile("gym_logins/big.csv", 2 << 20), newFile("gym_logins/bigger.csv", 3 << 20), newFile("gym_logins/d.json", 10)],
+      [
+        newFile("gym_logins/a.csv", 10),
+        newFile("gym_logins/b.csv.gz", 10),
+        newFile("gym_logins/c.csv", 10),
+        newFile("gym_logins/big.csv", 2 << 20),
+        newFile("gym_logins/bigger.csv", 3 << 20),
+        newFile("gym_logins/d.json", 10),
+      ],
       undefined,
     );
     expect(units.map((u) => u.map((f) => f.file.relative))).toEqual([

@@ -83,9 +83,7 @@ describe("landing loader on the reference data set", () => {
   });
 
   it("numbers every line of a gzip file by its position (offset + 1 in the bpm files)", async () => {
-    const mismatched = await query(
-      `SELECT count(*) AS n FROM ${bronze(home, "kafka_multiplex")} WHERE topic = 'bpm' AND _source_line <> "offset" + 1`,
-    );
+    const mismatched = await query(`SELECT count(*) AS n FROM ${bronze(home, "kafka_multiplex")} WHERE topic = 'bpm' AND _source_line <> "offset" + 1`);
     expect(mismatched).toEqual([{ n: "0" }]);
     const perFile = await query(
       `SELECT _source, min(_source_line) AS lo, max(_source_line) AS hi, count(DISTINCT _source_line) AS n FROM ${bronze(home, "kafka_multiplex")} WHERE topic = 'bpm' GROUP BY _source ORDER BY _source`,

@@ -51,10 +51,7 @@ export interface GymRow {
 
 export interface ExpectedReference {
   bronze: Record<"registered_users" | "gym_logins" | "kafka_multiplex" | "dead_letters", number>;
-  silver: Record<
-    "users" | "gym_logs" | "user_profile" | "workouts" | "heart_rate" | "completed_workouts" | "workout_bpm" | "user_bins",
-    number
-  >;
+  silver: Record<"users" | "gym_logs" | "user_profile" | "workouts" | "heart_rate" | "completed_workouts" | "workout_bpm" | "user_bins", number>;
   workoutBpmSummary: SummaryRow[];
   /** In the view's order: date, gym, mac_address, session_id. */
   gymSummary: GymRow[];
@@ -66,8 +63,17 @@ export const AVG_BPM_TOLERANCE = 1e-6;
 export const AS_OF_DATE = "2024-01-01";
 
 const SESSION_12474_1: SummaryRow = {
-  user_id: 12474, workout_id: 1, session_id: 1, age: "75-85", gender: "M", city: "San Fernando", state: "CA",
-  min_bpm: 35.003105735835994, avg_bpm: 64.64236486026886, max_bpm: 94.98191173214704, num_recordings: 3900,
+  user_id: 12474,
+  workout_id: 1,
+  session_id: 1,
+  age: "75-85",
+  gender: "M",
+  city: "San Fernando",
+  state: "CA",
+  min_bpm: 35.003105735835994,
+  avg_bpm: 64.64236486026886,
+  max_bpm: 94.98191173214704,
+  num_recordings: 3900,
 };
 
 const GYM_SET_1: GymRow[] = [
@@ -84,8 +90,14 @@ const GYM_SET_1: GymRow[] = [
 export const EXPECTED_AFTER_SET_1: ExpectedReference = {
   bronze: { registered_users: 5, gym_logins: 8, kafka_multiplex: 253_824, dead_letters: 0 },
   silver: {
-    users: 5, gym_logs: 8, user_profile: 5, workouts: 16, heart_rate: 253_801,
-    completed_workouts: 8, workout_bpm: 3_900, user_bins: 5,
+    users: 5,
+    gym_logs: 8,
+    user_profile: 5,
+    workouts: 16,
+    heart_rate: 253_801,
+    completed_workouts: 8,
+    workout_bpm: 3_900,
+    user_bins: 5,
   },
   workoutBpmSummary: [],
   gymSummary: GYM_SET_1,
@@ -94,14 +106,29 @@ export const EXPECTED_AFTER_SET_1: ExpectedReference = {
 export const EXPECTED_AFTER_SET_2: ExpectedReference = {
   bronze: { registered_users: 10, gym_logins: 16, kafka_multiplex: 507_647, dead_letters: 0 },
   silver: {
-    users: 10, gym_logs: 16, user_profile: 10, workouts: 32, heart_rate: 507_602,
-    completed_workouts: 16, workout_bpm: 8_100, user_bins: 10,
+    users: 10,
+    gym_logs: 16,
+    user_profile: 10,
+    workouts: 32,
+    heart_rate: 507_602,
+    completed_workouts: 16,
+    workout_bpm: 8_100,
+    user_bins: 10,
   },
   workoutBpmSummary: [
     SESSION_12474_1,
     {
-      user_id: 14633, workout_id: 1, session_id: 1, age: "25-35", gender: "F", city: "Gardena", state: "CA",
-      min_bpm: 35.004431967032566, avg_bpm: 64.25011389628303, max_bpm: 94.91127071588053, num_recordings: 2400,
+      user_id: 14633,
+      workout_id: 1,
+      session_id: 1,
+      age: "25-35",
+      gender: "F",
+      city: "Gardena",
+      state: "CA",
+      min_bpm: 35.004431967032566,
+      avg_bpm: 64.25011389628303,
+      max_bpm: 94.91127071588053,
+      num_recordings: 2400,
     },
   ],
   gymSummary: [

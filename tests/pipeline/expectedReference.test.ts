@@ -9,7 +9,10 @@ import { REFERENCE } from "../referenceData.js";
 // over the raw reference files (no SQL, no pulse code), so a wrong hand-derived figure fails here.
 
 const csvRows = (file: string) => {
-  const [header, ...lines] = fs.readFileSync(path.join(REFERENCE, file), "utf8").split(/\r?\n/).filter((l) => l.trim() !== "");
+  const [header, ...lines] = fs
+    .readFileSync(path.join(REFERENCE, file), "utf8")
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "");
   const names = header!.split(",");
   return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [names[i]!, v])));
 };
@@ -19,7 +22,10 @@ type Payload = Record<string, any>;
 const payloads = (file: string) => {
   const raw = fs.readFileSync(path.join(REFERENCE, file));
   const text = file.endsWith(".gz") ? zlib.gunzipSync(raw).toString("utf8") : raw.toString("utf8");
-  return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(JSON.parse(l).value as string) as Payload);
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(JSON.parse(l).value as string) as Payload);
 };
 
 function ageBin(dob: string, asOf: string): string {
@@ -58,9 +64,7 @@ function oracle(sets: number[]): ExpectedReference {
   const sessions = [...workouts].flatMap(([key, start]) => {
     const [u, w, s, action] = key.split("/");
     const stop = workouts.get([u, w, s, "stop"].join("/"));
-    return action === "start" && stop !== undefined && stop > start && stop - start < 10800
-      ? [{ user_id: Number(u), workout_id: Number(w), session_id: Number(s), start, stop }]
-      : [];
+    return action === "start" && stop !== undefined && stop > start && stop - start < 10800 ? [{ user_id: Number(u), workout_id: Number(w), session_id: Number(s), start, stop }] : [];
   });
   const current = (user: number) => (profiles.get(user)?.update_type === "delete" ? undefined : profiles.get(user));
   let workoutBpm = 0;
@@ -79,18 +83,31 @@ function oracle(sets: number[]): ExpectedReference {
   const summary: SummaryRow[] = withReadings.flatMap(({ hrs, ...s }) => {
     const p = current(s.user_id);
     if (s.stop > watermark || p === undefined) return [];
-    return [{
-      user_id: s.user_id, workout_id: s.workout_id, session_id: s.session_id,
-      age: ageBin(p.dob, AS_OF_DATE), gender: p.gender, city: p.address.city, state: p.address.state,
-      min_bpm: Math.min(...hrs), avg_bpm: hrs.reduce((a, b) => a + b, 0) / hrs.length, max_bpm: Math.max(...hrs), num_recordings: hrs.length,
-    }];
+    return [
+      {
+        user_id: s.user_id,
+        workout_id: s.workout_id,
+        session_id: s.session_id,
+        age: ageBin(p.dob, AS_OF_DATE),
+        gender: p.gender,
+        city: p.address.city,
+        state: p.address.state,
+        min_bpm: Math.min(...hrs),
+        avg_bpm: hrs.reduce((a, b) => a + b, 0) / hrs.length,
+        max_bpm: Math.max(...hrs),
+        num_recordings: hrs.length,
+      },
+    ];
   });
   const gym: GymRow[] = sessions.flatMap((s) =>
     gyms
       .filter((g) => g.mac_address === users.get(s.user_id)!.mac_address && Number(g.login) <= s.start && s.start <= Number(g.logout))
       .map((g) => ({
-        date: new Date(Number(g.login) * 1000).toISOString().slice(0, 10), gym: Number(g.gym), mac_address: g.mac_address!,
-        workout_id: s.workout_id, session_id: s.session_id,
+        date: new Date(Number(g.login) * 1000).toISOString().slice(0, 10),
+        gym: Number(g.gym),
+        mac_address: g.mac_address!,
+        workout_id: s.workout_id,
+        session_id: s.session_id,
         minutes_in_gym: Math.round(((Number(g.logout) - Number(g.login)) / 60) * 100) / 100,
         minutes_exercising: Math.round(((s.stop - s.start) / 60) * 100) / 100,
       })),
@@ -99,8 +116,14 @@ function oracle(sets: number[]): ExpectedReference {
   return {
     bronze: { registered_users: registrations, gym_logins: gyms.length, kafka_multiplex: kafka, dead_letters: 0 },
     silver: {
-      users: users.size, gym_logs: new Set(gyms.map((g) => `${g.mac_address}/${g.gym}/${g.login}`)).size, user_profile: [...profiles.keys()].filter((u) => current(u)).length,
-      workouts: workouts.size, heart_rate: readings.size, completed_workouts: sessions.length, workout_bpm: workoutBpm, user_bins: [...profiles.keys()].filter((u) => current(u)).length,
+      users: users.size,
+      gym_logs: new Set(gyms.map((g) => `${g.mac_address}/${g.gym}/${g.login}`)).size,
+      user_profile: [...profiles.keys()].filter((u) => current(u)).length,
+      workouts: workouts.size,
+      heart_rate: readings.size,
+      completed_workouts: sessions.length,
+      workout_bpm: workoutBpm,
+      user_bins: [...profiles.keys()].filter((u) => current(u)).length,
     },
     workoutBpmSummary: summary.sort((a, b) => a.user_id - b.user_id || a.session_id - b.session_id),
     gymSummary: gym,
@@ -110,7 +133,10 @@ function oracle(sets: number[]): ExpectedReference {
 const bySession = (rows: SummaryRow[]) => [...rows].sort((a, b) => a.user_id - b.user_id || a.session_id - b.session_id);
 
 describe("expected-reference.ts agrees with an independent computation over the raw files", () => {
-  for (const [label, sets, expected] of [["set 1", [1], EXPECTED_AFTER_SET_1], ["sets 1 and 2", [1, 2], EXPECTED_AFTER_SET_2]] as const) {
+  for (const [label, sets, expected] of [
+    ["set 1", [1], EXPECTED_AFTER_SET_1],
+    ["sets 1 and 2", [1, 2], EXPECTED_AFTER_SET_2],
+  ] as const) {
     it(label, () => {
       const got = oracle([...sets]);
       expect(got.bronze).toEqual(expected.bronze);

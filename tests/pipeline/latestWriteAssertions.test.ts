@@ -46,7 +46,12 @@ it("the heart rate range assertion fails on an implausible reading in the latest
   expect(await runAssertion(home, "assertions.heart_rate_valid_range")).toBe("success");
 
   // An incremental run that merges a reading of 300 bpm fails the check; one of 250 (the bound) passes.
-  landText(home, "kafka_multiplex", "b.json", bpmFile(2, [1678451102, 1678451103], (i) => (i === 0 ? 250 : 300)));
+  landText(
+    home,
+    "kafka_multiplex",
+    "b.json",
+    bpmFile(2, [1678451102, 1678451103], (i) => (i === 0 ? 250 : 300)),
+  );
   await ingestAndRun(home, { tolerate: /heart_rate_valid_range/ });
   expect(await runAssertion(home, "assertions.heart_rate_valid_range")).toBe("failed");
   expect(await query(home, "select heartrate from silver.heart_rate where heartrate >= 250 order by 1")).toEqual([{ heartrate: 250 }, { heartrate: 300 }]);

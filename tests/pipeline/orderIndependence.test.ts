@@ -77,7 +77,17 @@ describe("incremental runs equal one full run, whatever the batch boundaries", (
     const event = (user: number, type: string, ts: number, offset: number, city: string) =>
       JSON.stringify({
         key: String(user),
-        value: JSON.stringify({ user_id: user, update_type: type, timestamp: ts, dob: "01/02/1990", sex: "F", gender: "F", first_name: "A", last_name: "B", address: { street_address: "1 Main", city, state: "CA", zip: 90001 } }),
+        value: JSON.stringify({
+          user_id: user,
+          update_type: type,
+          timestamp: ts,
+          dob: "01/02/1990",
+          sex: "F",
+          gender: "F",
+          first_name: "A",
+          last_name: "B",
+          address: { street_address: "1 Main", city, state: "CA", zip: 90001 },
+        }),
         topic: "user_info",
         partition: 0,
         offset,

@@ -30,7 +30,12 @@ export function referenceDifferences(home: string, expected: ExpectedReference, 
   // An at-least-once source (Pub/Sub) may deliver a message twice: bronze keeps both, so count distinct messages.
   const count = (t: string) => (options.atLeastOnce && t === "bronze.kafka_multiplex" ? "count(distinct message_id)" : "count(*)");
   const counted = Object.fromEntries(
-    rows(home, Object.keys(want).map((t) => `select '${t}' as t, ${count(t)} as n from ${t}`).join(" union all ")).map((r) => [String(r.t), Number(r.n)]),
+    rows(
+      home,
+      Object.keys(want)
+        .map((t) => `select '${t}' as t, ${count(t)} as n from ${t}`)
+        .join(" union all "),
+    ).map((r) => [String(r.t), Number(r.n)]),
   );
   const wrongCounts = Object.keys(want).filter((t) => counted[t] !== want[t]);
   if (wrongCounts.length > 0) return `counts differ: ${wrongCounts.map((t) => `${t} ${counted[t]} (want ${want[t]})`).join(", ")}`;

@@ -13,7 +13,9 @@ const summaryAction = "pulse.gold.workout_bpm_summary";
 
 function pulseRun(home: string, ...flags: string[]): { status: number | null; stdout: string; stderr: string } {
   const cli = path.join(PROJECT, "dist", "cli", "main.js");
-  const vars = Object.entries(VARS).map(([k, v]) => `${k}=${v}`).join(",");
+  const vars = Object.entries(VARS)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
   return spawnSync(process.execPath, [cli, "run", "--vars", vars, ...flags, "--home", home], { cwd: PROJECT, encoding: "utf8" });
 }
 
@@ -33,9 +35,7 @@ it("rebuilds a summary built under the old rules on the next run, says why, and 
   const warehouse = await openLocalWarehouse({ home, connections: 1 });
   try {
     await warehouse.execute("drop table pulse_meta.table_semantics");
-    await warehouse.execute(
-      "insert into gold.workout_bpm_summary select 2, 1, 2, null, null, null, null, 90, 90, 90, 1, max(_ingested_at) from gold.workout_bpm_summary",
-    );
+    await warehouse.execute("insert into gold.workout_bpm_summary select 2, 1, 2, null, null, null, null, 90, 90, 90, 1, max(_ingested_at) from gold.workout_bpm_summary");
   } finally {
     await warehouse.close();
   }

@@ -77,11 +77,7 @@ it("removes a user's sessions when their profile is deleted and brings them back
       (home) => landText(home, "kafka_multiplex", "again.json", `${profile(41, 1, T0 + 6000, "Ukiah")}\n`),
     ],
     async (home, step) => {
-      const want = [
-        [{ user_id: 1, session_id: 1, city: "Fresno", num_recordings: 3 }],
-        [],
-        [{ user_id: 1, session_id: 1, city: "Ukiah", num_recordings: 3 }],
-      ][step];
+      const want = [[{ user_id: 1, session_id: 1, city: "Fresno", num_recordings: 3 }], [], [{ user_id: 1, session_id: 1, city: "Ukiah", num_recordings: 3 }]][step];
       expect(await summarized(home)).toEqual(want);
     },
   );

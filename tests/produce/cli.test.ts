@@ -6,7 +6,6 @@ import { runPulse } from "../../cli/program.js";
 import { UserError } from "../../lib/errors.js";
 import { REFERENCE } from "../referenceData.js";
 
-
 function captureStdout(): () => string {
   const chunks: string[] = [];
   vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {

@@ -6,7 +6,6 @@ import { findDataSetFiles, parseDataSetFileName } from "../../produce/dataSetLay
 import { UserError } from "../../lib/errors.js";
 import { REFERENCE } from "../referenceData.js";
 
-
 describe("data-set layout", () => {
   it("reads feed, landing folder, iteration and compression from a file name", () => {
     expect(parseDataSetFileName("/x/reconstructed/3-bpm_1.json.gz")).toMatchObject({ feed: "bpm", landingFeed: "kafka_multiplex", iteration: 1, gzip: true, name: "3-bpm_1.json.gz" });

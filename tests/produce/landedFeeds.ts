@@ -6,7 +6,10 @@ import { z } from "zod";
 /** Schemas written from brief §6 independently of produce/, so the tests check the code against the contract. */
 const mac = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
 const epochSeconds = z.number().int().min(1_500_000_000).max(2_000_000_000);
-const csvInt = z.string().regex(/^-?\d+$/).transform(Number);
+const csvInt = z
+  .string()
+  .regex(/^-?\d+$/)
+  .transform(Number);
 
 export const registeredUserRow = z.object({ user_id: csvInt, device_id: csvInt, mac_address: mac, registration_timestamp: csvInt.pipe(epochSeconds) });
 export const gymLoginRow = z.object({ mac_address: mac, gym: csvInt, login: csvInt.pipe(epochSeconds), logout: csvInt.pipe(epochSeconds) });

@@ -18,7 +18,11 @@ function tempHome(): string {
 function visible(home: string): string[] {
   return FEEDS.flatMap((feed) => {
     const dir = path.join(home, "landing", feed);
-    return existsSync(dir) ? readdirSync(dir).filter((name) => LOADER_GLOB.test(name)).map((name) => path.join(dir, name)) : [];
+    return existsSync(dir)
+      ? readdirSync(dir)
+          .filter((name) => LOADER_GLOB.test(name))
+          .map((name) => path.join(dir, name))
+      : [];
   });
 }
 

@@ -7,7 +7,6 @@ import { replayRecords, replayToLanding } from "../../produce/replay.js";
 import type { ProducerRecord } from "../../produce/producerRecord.js";
 import { REFERENCE } from "../referenceData.js";
 
-
 function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }

@@ -72,7 +72,11 @@ describe("synthetic generator", () => {
     const four = await generate(config(), { batches: 4 });
     const lines = (home: string, folder: string) =>
       landedFiles(home, folder)
-        .flatMap((f) => readText(f).split("\n").filter((l) => l !== "" && l !== REGISTERED_HEADER && l !== GYM_HEADER))
+        .flatMap((f) =>
+          readText(f)
+            .split("\n")
+            .filter((l) => l !== "" && l !== REGISTERED_HEADER && l !== GYM_HEADER),
+        )
         .sort();
     for (const folder of ["registered_users", "gym_logins", "kafka_multiplex"]) expect(lines(four.home, folder), folder).toEqual(lines(one.home, folder));
     expect(new Set(four.result.files.map((f) => f.batch))).toEqual(new Set([1, 2, 3, 4]));
@@ -95,13 +99,20 @@ describe("synthetic generator", () => {
     const { home } = await generate(c);
     const records: ProducerRecord[] = [];
     for await (const record of syntheticRecords(c)) records.push(record);
-    const landed = landedFiles(home, "kafka_multiplex").flatMap((f) => readText(f).split("\n").filter((l) => l !== ""));
+    const landed = landedFiles(home, "kafka_multiplex").flatMap((f) =>
+      readText(f)
+        .split("\n")
+        .filter((l) => l !== ""),
+    );
     const asRecords = landed.map((line) => {
       const e = JSON.parse(line) as { topic: string; key: string; value: string; timestamp: number };
       return { topic: e.topic, key: e.key, value: e.value, timestamp: e.timestamp * 1000 };
     });
     for (const topic of ["user_info", "bpm", "workout"]) {
-      expect(records.filter((r) => r.topic === topic), topic).toEqual(asRecords.filter((r) => r.topic === topic));
+      expect(
+        records.filter((r) => r.topic === topic),
+        topic,
+      ).toEqual(asRecords.filter((r) => r.topic === topic));
     }
     expect(records.map((r) => r.timestamp)).toEqual(records.map((r) => r.timestamp).sort((x, y) => x - y));
   });

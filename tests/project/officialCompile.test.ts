@@ -41,9 +41,7 @@ describe("the Dataform project under the official CLI", () => {
 
   it("declares the four bronze tables, tagged bronze", () => {
     const declared = (graph.declarations ?? []).map((d) => [actionName(d), d.tags]);
-    expect(declared.sort()).toEqual(
-      ["bronze.dead_letters", "bronze.gym_logins", "bronze.kafka_multiplex", "bronze.registered_users"].map((n) => [n, ["bronze"]]),
-    );
+    expect(declared.sort()).toEqual(["bronze.dead_letters", "bronze.gym_logins", "bronze.kafka_multiplex", "bronze.registered_users"].map((n) => [n, ["bronze"]]));
   });
 
   it("asserts a unique key on every table, and tags every silver check so `--tags silver` runs it", () => {
@@ -52,9 +50,11 @@ describe("the Dataform project under the official CLI", () => {
       const prefix = `${name.replace(".", "_")}_assertions_uniqueKey`;
       // Big incremental tables check their latest write with an SQLX assertion `<table>_unique_key` instead.
       const [schema, table] = name.split(".");
-      const own = (a: (typeof assertions)[number]) =>
-        a.target.name === `${table}_unique_key` && (a.dependencyTargets ?? []).some((d) => d.schema === schema && d.name === table);
-      expect(assertions.some((a) => a.target.name.startsWith(prefix) || own(a)), name).toBe(true);
+      const own = (a: (typeof assertions)[number]) => a.target.name === `${table}_unique_key` && (a.dependencyTargets ?? []).some((d) => d.schema === schema && d.name === table);
+      expect(
+        assertions.some((a) => a.target.name.startsWith(prefix) || own(a)),
+        name,
+      ).toBe(true);
     }
     for (const a of assertions.filter((x) => !x.target.name.startsWith("gold_"))) expect(a.tags, a.target.name).toContain("silver");
   });

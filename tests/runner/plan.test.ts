@@ -19,7 +19,7 @@ describe("NameTranslator", () => {
 
   it("rewrites the graph's BigQuery names, longest first, and quotes DuckDB identifiers", () => {
     expect(translator.translate("select * from `p.s.t` join `p.s.t_history` using (id)")).toBe('select * from "p"."s"."t" join "p"."s"."t_history" using (id)');
-    expect(translator.translate("from `my-proj.raw.we\"ird`")).toBe('from "my-proj"."raw"."we""ird"');
+    expect(translator.translate('from `my-proj.raw.we"ird`')).toBe('from "my-proj"."raw"."we""ird"');
   });
 
   it("leaves names that are not graph targets alone", () => {
@@ -133,8 +133,7 @@ describe("planAction", () => {
     incrementalPostOps: ["select 'incremental post'"],
     uniqueKey: ["id"],
   };
-  const plan = (table: CompiledTable, state: ActionState, fullRefresh = false) =>
-    planAction({ kind: "table", name: "p.s.t", action: table }, state, { ...context, fullRefresh });
+  const plan = (table: CompiledTable, state: ActionState, fullRefresh = false) => planAction({ kind: "table", name: "p.s.t", action: table }, state, { ...context, fullRefresh });
   const existingTable: ActionState = { existing: { kind: "table", columns: [int("id"), int("v")] }, incrementalColumns: [int("id"), int("v")] };
 
   it("re-escapes the quotes Dataform puts in a built-in rowConditions literal for DuckDB", () => {

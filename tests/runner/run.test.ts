@@ -157,9 +157,7 @@ describe("pulse run on the fixture project", () => {
     const home = path.join(tempDir(), "home");
     const result = await runFixture(home, "--actions", "user_names", "--include-dependents");
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(
-      "FAILED fixture.core.user_names: declared source fixture.raw.users does not exist (declared in definitions/raw/users.sqlx)",
-    );
+    expect(result.stderr).toContain("FAILED fixture.core.user_names: declared source fixture.raw.users does not exist (declared in definitions/raw/users.sqlx)");
     expect(result.stderr).toContain("skipped fixture.core.big_spenders");
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
@@ -169,7 +167,7 @@ describe("pulse run on the fixture project", () => {
     fs.cpSync(FIXTURE, project, { recursive: true });
     fs.writeFileSync(
       path.join(project, "definitions", "raw", "load_users.sqlx"),
-      'config { type: "operations" }\nCREATE SCHEMA IF NOT EXISTS raw\n---\nCREATE TABLE `fixture.raw.users` AS SELECT 1 AS user_id, \'ann\' AS name\n',
+      "config { type: \"operations\" }\nCREATE SCHEMA IF NOT EXISTS raw\n---\nCREATE TABLE `fixture.raw.users` AS SELECT 1 AS user_id, 'ann' AS name\n",
     );
     const userNames = path.join(project, "definitions", "core", "user_names.sqlx");
     fs.writeFileSync(userNames, fs.readFileSync(userNames, "utf8").replace('tags: ["core", "daily"],', 'tags: ["core", "daily"],\n  dependencies: ["load_users"],'));
@@ -211,7 +209,10 @@ describe("pulse run on the fixture project", () => {
 
     // v3 also drops amount: EXTEND refuses (as on BigQuery), SYNCHRONIZE drops it, IGNORE leaves it empty.
     const v3 = await run("batch=3,shape=v3");
-    expect(v3.actions.find((a) => a.name === "fixture.core.schema_extend")).toMatchObject({ status: "failed", error: expect.stringMatching(/EXTEND does not allow column removals: missing column\(s\) amount/) });
+    expect(v3.actions.find((a) => a.name === "fixture.core.schema_extend")).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/EXTEND does not allow column removals: missing column\(s\) amount/),
+    });
     expect(statuses(v3)).toMatchObject({ "fixture.core.schema_fail": "failed", "fixture.core.schema_synchronize": "success", "fixture.core.schema_ignore": "success" });
     expect(await columns("schema_synchronize")).toEqual(["event_id", "batch", "doubled"]);
     expect((await rows("schema_synchronize")).slice(-5)).toEqual([

@@ -69,7 +69,9 @@ describe("selection flags through the CLI", () => {
     const names = async (...flags: string[]) => {
       const result = await runFixture(home, "--dry-run", "--json", ...flags);
       expect(result.code, result.stderr).toBe(0);
-      return parseRun(result).actions.map((a) => a.name.replace(/^fixture\./, "")).sort();
+      return parseRun(result)
+        .actions.map((a) => a.name.replace(/^fixture\./, ""))
+        .sort();
     };
     expect(await names("--actions", "core.big_spenders", "--include-deps")).toEqual(select({ actions: ["core.big_spenders"], includeDependencies: true }));
     expect(await names("--tags", "checks", "--tags-all", "gated", "--include-dependents")).toEqual(["checks.gate", "core.after_gate", "core.after_gate_view"]);

@@ -30,13 +30,22 @@ describe("column lineage from the compiled SQL", () => {
       for (const [column, inputs] of Object.entries(table!.columns)) if (inputs.length === 0) withoutInputs.push(`${entry.shortName}.${column}`);
     }
     // Constants and the calendar (generate_series), and COUNT(*): nothing upstream to name.
-    expect(withoutInputs.filter((c) => !c.startsWith("silver.date_lookup.")).sort()).toEqual(["gold.workout_bpm_summary.num_recordings", "silver.heart_rate._merged_since", "silver.workout_bpm._merged_since"]);
+    expect(withoutInputs.filter((c) => !c.startsWith("silver.date_lookup.")).sort()).toEqual([
+      "gold.workout_bpm_summary.num_recordings",
+      "silver.heart_rate._merged_since",
+      "silver.workout_bpm._merged_since",
+    ]);
   });
 
   it("exports OpenLineage job events with the columnLineage facet (pulse lineage --format openlineage)", () => {
     const result = pulse(["lineage", "--format", "openlineage"], { home: tempDir("pulse-lineage-") });
     expect(result.status).toBe(0);
-    const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as { job: { name: string }; outputs: { name: string; facets: { columnLineage: { fields: Record<string, { inputFields: { name: string; field: string }[] }> } } }[] });
+    const events = result.stdout
+      .trim()
+      .split("\n")
+      .map(
+        (line) => JSON.parse(line) as { job: { name: string }; outputs: { name: string; facets: { columnLineage: { fields: Record<string, { inputFields: { name: string; field: string }[] }> } } }[] },
+      );
     const summary = events.find((e) => e.job.name === "pulse.gold.workout_bpm_summary")!;
     expect(summary.outputs[0]!.facets.columnLineage.fields.avg_bpm!.inputFields).toEqual([expect.objectContaining({ name: "pulse.silver.workout_bpm", field: "heartrate" })]);
     expect(events.map((e) => e.job.name)).toContain("pulse.silver.heart_rate");

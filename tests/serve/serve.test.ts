@@ -11,9 +11,7 @@ const CLI = path.join(PROJECT, "dist", "cli", "main.js");
 
 /** A table of the page as rows of cell texts keyed by data-col. */
 async function domTable(page: Page, selector: string): Promise<Record<string, string>[]> {
-  return page.$$eval(`${selector} tbody tr`, (trs) =>
-    trs.map((tr) => Object.fromEntries([...tr.querySelectorAll("td")].map((td) => [td.dataset.col!, td.textContent!]))),
-  );
+  return page.$$eval(`${selector} tbody tr`, (trs) => trs.map((tr) => Object.fromEntries([...tr.querySelectorAll("td")].map((td) => [td.dataset.col!, td.textContent!]))));
 }
 
 /** SQL rows and page rows hold the same values (numbers compared as numbers). */

@@ -17,9 +17,7 @@ describe("pulse serve: a failed action and what it skipped", () => {
       expect(await page.textContent(`${node("fixture.core.after_gate")} .line2`)).toBe("because fixture.checks.gate");
       expect(await page.textContent(`${node("fixture.core.after_gate_view")} .line2`)).toBe("because fixture.core.after_gate");
       expect(await page.textContent('#problems li[data-action="fixture.checks.gate"]')).toContain("fixture.checks.gate returned rows (3 rows)");
-      expect(await page.textContent('#problems li[data-action="fixture.core.after_gate_view"]')).toBe(
-        "fixture.core.after_gate_view skipped because fixture.core.after_gate did not succeed",
-      );
+      expect(await page.textContent('#problems li[data-action="fixture.core.after_gate_view"]')).toBe("fixture.core.after_gate_view skipped because fixture.core.after_gate did not succeed");
       // Independent actions ran.
       expect(await page.getAttribute(node("fixture.core.events_append"), "data-status")).toBe("success");
     } finally {

@@ -44,7 +44,23 @@ describe("pulse stream: continuous ingest and incremental runs", () => {
   it("over Kafka: reference set 1 then set 2 reach bronze, silver and gold exactly", { timeout: 600_000 }, async () => {
     const home = await tempHome();
     const prefix = uniquePrefix("stream-kafka");
-    const stream = startCli(["stream", "--source", "kafka", "--brokers", KAFKA_BROKERS, "--topic-prefix", prefix, "--group", `${prefix}group`, "--interval", "1s", "--vars", `as_of_date=${AS_OF_DATE}`, "--home", home]);
+    const stream = startCli([
+      "stream",
+      "--source",
+      "kafka",
+      "--brokers",
+      KAFKA_BROKERS,
+      "--topic-prefix",
+      prefix,
+      "--group",
+      `${prefix}group`,
+      "--interval",
+      "1s",
+      "--vars",
+      `as_of_date=${AS_OF_DATE}`,
+      "--home",
+      home,
+    ]);
     const send = (iteration: number) => produceToKafka(replayRecords(REFERENCE, iteration), { brokers: [KAFKA_BROKERS], topicPrefix: prefix, partitions: 1, progressMs: 60_000, log: quiet });
     await landFiles(home, 1);
     await send(1);
@@ -59,10 +75,27 @@ describe("pulse stream: continuous ingest and incremental runs", () => {
   it("over Pub/Sub (emulator): reference set 1 then set 2 reach bronze, silver and gold exactly", { timeout: 600_000 }, async () => {
     const home = await tempHome();
     const prefix = uniquePrefix("stream-ps");
-    const stream = startCli(["stream", "--source", "pubsub", "--project-id", "pulse-tests", "--topic-prefix", prefix, "--subscription-prefix", `${prefix}sub-`, "--interval", "5s", "--vars", `as_of_date=${AS_OF_DATE}`, "--home", home]);
+    const stream = startCli([
+      "stream",
+      "--source",
+      "pubsub",
+      "--project-id",
+      "pulse-tests",
+      "--topic-prefix",
+      prefix,
+      "--subscription-prefix",
+      `${prefix}sub-`,
+      "--interval",
+      "5s",
+      "--vars",
+      `as_of_date=${AS_OF_DATE}`,
+      "--home",
+      home,
+    ]);
     await waitFor("subscriptions", async () => stream.output().includes(`${prefix}sub-workout`), 60_000, 200, stream);
     // The emulator keeps up with about 9,000 msg/s; publish below that.
-    const send = (iteration: number) => produceToPubsub(replayRecords(REFERENCE, iteration), { projectId: "pulse-tests", topicPrefix: prefix, subscriptionPrefix: `${prefix}sub-`, rate: 7000, progressMs: 60_000, log: quiet });
+    const send = (iteration: number) =>
+      produceToPubsub(replayRecords(REFERENCE, iteration), { projectId: "pulse-tests", topicPrefix: prefix, subscriptionPrefix: `${prefix}sub-`, rate: 7000, progressMs: 60_000, log: quiet });
     await landFiles(home, 1);
     await send(1);
     await untilReference(home, EXPECTED_AFTER_SET_1, stream, { atLeastOnce: true });

@@ -75,7 +75,12 @@ describe("run --watch freshness", { timeout: 120_000 }, () => {
   it("takes the nearest-rank percentile", () => {
     expect(percentile([5, 1, 3, 2, 4], 0.95)).toBe(5);
     expect(percentile([5, 1, 3, 2, 4], 0.5)).toBe(3);
-    expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 0.95)).toBe(95);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        0.95,
+      ),
+    ).toBe(95);
     expect(percentile([], 0.95)).toBeNaN();
   });
 });

@@ -2,14 +2,14 @@ import { expect, it } from "vitest";
 import { sqlxPosition } from "../../runner/check/sqlxPosition.js";
 
 const source = [
-  "config { type: \"table\" }", // 1
+  'config { type: "table" }', // 1
   "", // 2
   "SELECT", // 3
   "  user_id,", // 4
-  "  ${dialect.epochToTimestamp(\"login\")} AS login_at,", // 5
-  "  ${when(incremental(), \"x\")}", // 6
+  '  ${dialect.epochToTimestamp("login")} AS login_at,', // 5
+  '  ${when(incremental(), "x")}', // 6
   "  user_id,", // 7
-  "FROM ${ref(\"users\")}", // 8
+  'FROM ${ref("users")}', // 8
 ].join("\n");
 
 const statement = [

@@ -100,7 +100,12 @@ export class KafkaIngest {
       maxBytes: 16 * 1024 * 1024,
       allowAutoTopicCreation: true,
     });
-    this.state = initialStreamState("kafka", opts.group, opts.brokers.join(","), opts.topics.map((t) => t.brokerTopic));
+    this.state = initialStreamState(
+      "kafka",
+      opts.group,
+      opts.brokers.join(","),
+      opts.topics.map((t) => t.brokerTopic),
+    );
     this.done = new Promise<void>((_, reject) => {
       this.fatal = reject;
     });
@@ -327,7 +332,10 @@ export class KafkaIngest {
   private onFlushed(result: FlushResult<Checkpoint>): void {
     const multiplexFile = result.files.find((f) => f.table === "kafka_multiplex");
     if (multiplexFile) {
-      this.lakeOffsets.noteWritten(multiplexFile.file, [...result.checkpoint].map(([key, h]) => ({ key, incarnation: h.incarnation, offset: h.offset })));
+      this.lakeOffsets.noteWritten(
+        multiplexFile.file,
+        [...result.checkpoint].map(([key, h]) => ({ key, incarnation: h.incarnation, offset: h.offset })),
+      );
     }
     recordFlush(this.state, result);
     this.saveState();
@@ -364,9 +372,11 @@ export class KafkaIngest {
     this.state.updatedAt = new Date().toISOString();
     this.state.positions = this.positions();
     const snapshot = JSON.parse(JSON.stringify(this.state)) as StreamState;
-    this.stateWrite = this.stateWrite.then(() => writeStreamState(this.opts.home, snapshot)).catch((error: unknown) => {
-      this.opts.log(`could not write ingest state: ${(error as Error).message}`);
-    });
+    this.stateWrite = this.stateWrite
+      .then(() => writeStreamState(this.opts.home, snapshot))
+      .catch((error: unknown) => {
+        this.opts.log(`could not write ingest state: ${(error as Error).message}`);
+      });
   }
 
   private printProgress(): void {

@@ -33,11 +33,7 @@ const text = new TextDecoder("utf-8");
  * The last message taken is compared too: a running consumer keeps its position when its topic is deleted
  * and recreated, so after a fetch said the topic was missing the ingest seeks back to that message.
  */
-export async function recreationEvidence(
-  view: PartitionView,
-  batch: readonly ServedMessage[],
-  stored: (from: number, to: number) => Promise<Map<number, StoredMessage>>,
-): Promise<string | undefined> {
+export async function recreationEvidence(view: PartitionView, batch: readonly ServedMessage[], stored: (from: number, to: number) => Promise<Map<number, StoredMessage>>): Promise<string | undefined> {
   const taken = Math.max(view.lakeHigh ?? -1, view.handledHigh ?? -1);
   if (taken >= 0 && view.highWatermark >= 0 && view.highWatermark <= taken) {
     return `the broker's end offset ${view.highWatermark} is at or below offset ${taken}, already ingested`;

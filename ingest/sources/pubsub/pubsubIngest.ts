@@ -65,7 +65,12 @@ export class PubsubIngest {
     private readonly sink: StreamSink<Message[]>,
     private readonly pubsub: PubSub,
   ) {
-    this.state = initialStreamState("pubsub", opts.projectId, process.env.PUBSUB_EMULATOR_HOST ?? "pubsub.googleapis.com", opts.subscriptions.map((s) => s.subscription));
+    this.state = initialStreamState(
+      "pubsub",
+      opts.projectId,
+      process.env.PUBSUB_EMULATOR_HOST ?? "pubsub.googleapis.com",
+      opts.subscriptions.map((s) => s.subscription),
+    );
     this.done = new Promise<void>((_, reject) => {
       this.fatal = reject;
     });
@@ -159,9 +164,11 @@ export class PubsubIngest {
   private saveState(): void {
     this.state.updatedAt = new Date().toISOString();
     const snapshot = JSON.parse(JSON.stringify(this.state)) as StreamState;
-    this.stateWrite = this.stateWrite.then(() => writeStreamState(this.opts.home, snapshot)).catch((error: unknown) => {
-      this.opts.log(`could not write ingest state: ${(error as Error).message}`);
-    });
+    this.stateWrite = this.stateWrite
+      .then(() => writeStreamState(this.opts.home, snapshot))
+      .catch((error: unknown) => {
+        this.opts.log(`could not write ingest state: ${(error as Error).message}`);
+      });
   }
 
   private printProgress(): void {

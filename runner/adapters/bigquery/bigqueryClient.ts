@@ -23,7 +23,10 @@ export interface TableMetadata {
 export interface BigQueryClientLike {
   /** The job, and the API's answer to inserting it: a dry run's only result, since BigQuery does not keep dry-run jobs. */
   createQueryJob(options: Record<string, unknown>): Promise<[BigQueryJobLike, JobMetadata?, ...unknown[]]>;
-  dataset(id: string, options?: { projectId?: string; location?: string }): {
+  dataset(
+    id: string,
+    options?: { projectId?: string; location?: string },
+  ): {
     get(options: { autoCreate: boolean; location?: string }): Promise<unknown>;
     table(id: string): { getMetadata(): Promise<[TableMetadata, ...unknown[]]> };
   };

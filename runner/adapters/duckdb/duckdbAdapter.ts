@@ -23,7 +23,6 @@ export interface DuckDbOptions {
   sandbox?: { directories: string[]; /** Also refuse every later SET (`lock_configuration`): for readers. */ lockConfiguration?: boolean };
 }
 
-
 /** Statement-level access through one connection. */
 class DuckDbSession implements WarehouseSession {
   constructor(
@@ -61,9 +60,7 @@ class DuckDbSession implements WarehouseSession {
     );
     const kind = kinds[0]?.kind as RelationInfo["kind"] | undefined;
     if (!kind) return undefined;
-    const columns = await this.query(
-      `select column_name as name, data_type as type from duckdb_columns() where ${where} and table_name = ${sqlString(target.name)} order by column_index`,
-    );
+    const columns = await this.query(`select column_name as name, data_type as type from duckdb_columns() where ${where} and table_name = ${sqlString(target.name)} order by column_index`);
     return { kind, columns: columns as unknown as Column[] };
   }
 
