@@ -277,7 +277,7 @@ interface LakeCounts {
  * its stamp and are left out of the rate.
  */
 async function lakeCounts(home: string): Promise<LakeCounts> {
-  const folder = path.join(home, "lake", "bronze", "kafka_multiplex");
+  const folder = path.join(home, "dev", "lake", "bronze", "kafka_multiplex");
   const files = (await readdir(folder).catch(() => [] as string[])).filter((f) => f.endsWith(".parquet") && f !== "_empty.parquet");
   if (files.length === 0) return { rows: 0, distinct: 0, measuredRows: 0, measuredMs: 0 };
   const instance = await DuckDBInstance.create(":memory:");

@@ -47,11 +47,11 @@ try {
   const waitedBefore: number[] = [];
   for (let i = 0; i < runs; i++) {
     const run = runInBackground();
-    await until(() => fs.existsSync(path.join(home, "query.sock")));
+    await until(() => fs.existsSync(path.join(home, "dev", "query.sock")));
     const asked = performance.now();
     during.push(query());
     const socketAsked = performance.now();
-    if (!(await askRunningRun(path.join(home, "query.sock"), SQL))) throw new Error("the run did not answer");
+    if (!(await askRunningRun(path.join(home, "dev", "query.sock"), SQL))) throw new Error("the run did not answer");
     answers.push(performance.now() - socketAsked);
     if ((await run.exited) !== 0) throw new Error("a run failed");
     // What the same query waited before: until the run released the warehouse.

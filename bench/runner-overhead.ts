@@ -34,7 +34,7 @@ instance.closeSync();
 
 function runDirectly(statementsFile: string, home: string): number {
   fs.mkdirSync(home, { recursive: true });
-  return timeProcess(process.execPath, ["--input-type=module", "-e", DIRECT, statementsFile, path.join(home, "warehouse.duckdb")]);
+  return timeProcess(process.execPath, ["--input-type=module", "-e", DIRECT, statementsFile, path.join(home, "dev", "warehouse.duckdb")]);
 }
 
 try {

@@ -7,10 +7,15 @@ import { Option, type Command } from "@commander-js/extra-typings";
 export type AnyCommand = Command<any[], any, any>;
 import { UserError } from "../lib/errors.js";
 import { resolveHome } from "../lib/home.js";
+import { DEFAULT_ENVIRONMENT, resolveEnvironment, type ResolvedEnvironment } from "../environments/environments.js";
+import { environmentHome } from "../environments/envHome.js";
+import { assertWritable } from "../environments/writeGuard.js";
 import { brokerList, nonEmpty, seconds } from "./flagValues.js";
 
 /** Flags several commands share, declared once here. */
 export const homeOption = () => new Option("--home <dir>", "state directory (default: $PULSE_HOME, else <project>/.pulse)").env("PULSE_HOME");
+/** program.ts adds it to every command that takes --home: the environment picks the folder under the home. */
+export const envOption = () => new Option("--env <name>", `environment declared in environments.yaml (default: $PULSE_ENV, else ${DEFAULT_ENVIRONMENT})`).env("PULSE_ENV");
 export const projectOption = () => new Option("--project <dir>", "the Dataform project directory (default: the current directory)");
 export const lockTimeoutOption = () => new Option("--lock-timeout <seconds>", "how long to wait for another process holding the warehouse").argParser(seconds).default(600);
 
@@ -19,12 +24,32 @@ export function projectDirOf(options: { project?: string }): string {
   return path.resolve(options.project ?? process.cwd());
 }
 
+/** The environment a command works in: `--env`, else PULSE_ENV (empty counts as unset), else dev. */
+export function envOf(command: AnyCommand, projectDir: string): ResolvedEnvironment {
+  const name = command.opts().env as string | undefined;
+  if (command.getOptionValueSource("env") === "cli" && name === "") throw new UserError(`--env: empty (give an environment name; leave it out for ${DEFAULT_ENVIRONMENT})`);
+  return resolveEnvironment(projectDir, name || DEFAULT_ENVIRONMENT);
+}
+
+/**
+ * The state folder of the command's environment, `<PULSE_HOME>/<env>/` (see homeRootOf). `writes` names what the
+ * command does when it changes that state: an environment closed to developer writes (prod) refuses it.
+ */
+export function homeOf(command: AnyCommand, projectDir: string, options: { mustExist?: boolean; writes?: string } = {}): string {
+  const env = envOf(command, projectDir);
+  if (options.writes) assertWritable(env, options.writes);
+  const root = homeRootOf(command, projectDir, options);
+  const home = environmentHome(root, env.name, (message) => process.stderr.write(`${message}\n`));
+  if (options.mustExist && !fs.existsSync(home)) throw new UserError(`environment '${env.name}' has no state under ${root} yet (nothing has been ingested or run with --env ${env.name})`);
+  return home;
+}
+
 /**
  * The PULSE_HOME a command works in. `--home ""` is refused (it would put state in the current directory,
  * often the source tree); an empty PULSE_HOME counts as unset. A home that exists must be a directory;
  * `mustExist` is for commands that only read it, where a mistyped path must not become a fresh empty home.
  */
-export function homeOf(command: AnyCommand, projectDir: string, { mustExist = false } = {}): string {
+export function homeRootOf(command: AnyCommand, projectDir: string, { mustExist = false } = {}): string {
   const flag = command.opts().home as string | undefined;
   const fromCli = command.getOptionValueSource("home") === "cli";
   if (fromCli && flag === "") throw new UserError("--home: empty (give a directory; leave it out for $PULSE_HOME or <project>/.pulse)");

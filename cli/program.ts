@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { UserError } from "../lib/errors.js";
+import { envOption, type AnyCommand } from "./commonOptions.js";
 
 /**
  * Each command lives in cli/commands/<name>.ts and exports `define(command, exit)`, which declares its flags
@@ -18,12 +19,20 @@ export const COMMANDS = {
   lineage: { summary: "column lineage of the compiled graph (--format openlineage)", load: () => import("./commands/lineage.js") },
   docs: { summary: "docs build --out DIR: data docs and the DAG as a static site", load: () => import("./commands/docs.js") },
   bigquery: { summary: "bigquery init: create the project's datasets and bronze tables on BigQuery", load: () => import("./commands/bigquery.js") },
+  env: { summary: "env list | env show [NAME]: what each environment resolves to, with the official dataform flags", load: () => import("./commands/env.js") },
+  promote: { summary: "promote --from qa --to prod: run the target only if the source passed this exact graph", load: () => import("./commands/promote.js") },
   demo: { summary: "the main job: synthetic data → bronze → silver → gold, then print the gold summaries", load: () => import("./commands/demo.js") },
 } satisfies Record<string, { summary: string; load: () => Promise<{ define: DefineCommand }> }>;
 
 export type DefineCommand = (command: Command, exit: (code: number) => void) => void;
 
 type CommandName = keyof typeof COMMANDS;
+
+/** `--env` is global: every command (and subcommand) that keeps state under --home takes it, declared here once. */
+function addEnvFlag(command: AnyCommand): void {
+  if (command.options.some((option) => option.long === "--home") && !command.options.some((option) => option.long === "--env")) command.addOption(envOption());
+  for (const sub of command.commands) addEnvFlag(sub);
+}
 
 /** Exit codes scripts can rely on (README: "Exit codes"). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, landingIncomplete: 3, locked: 75 } as const;
@@ -52,6 +61,7 @@ export async function runPulse(argv: string[]): Promise<number> {
     const { define: declare } = await COMMANDS[name as CommandName].load();
     const command = stubs.get(name)!;
     declare(command, (code) => (exitCode = code));
+    addEnvFlag(command);
     // Nested commands (`ingest status`) name themselves in usage errors too.
     command.hook("preSubcommand", (_command, subcommand) => void (active = `${name} ${subcommand.name()}`));
   };

@@ -13,8 +13,9 @@ function packageRoot(): string {
 }
 
 /**
- * PULSE_HOME holds every piece of local state. Precedence: `--home`, then env `PULSE_HOME` (the CLI
- * passes whichever was given), then `.pulse/` in the project root, so deleting that one folder resets everything.
+ * PULSE_HOME holds every piece of local state, one folder per environment (`<home>/<env>/`, laid out by
+ * homePaths; environments/envHome.ts). Precedence: `--home`, then env `PULSE_HOME` (the CLI passes whichever
+ * was given), then `.pulse/` in the project root, so deleting that one folder resets everything.
  */
 export function resolveHome(chosen: string | undefined, projectDir: string): string {
   usePrivateFiles();
@@ -37,7 +38,7 @@ export async function makePrivateDir(folder: string): Promise<void> {
   await mkdir(folder, { recursive: true, mode: 0o700 });
 }
 
-/** Fixed locations inside PULSE_HOME; every module asks here instead of joining paths itself. */
+/** Fixed locations inside one environment's folder of PULSE_HOME; every module asks here instead of joining paths itself. */
 export function homePaths(home: string) {
   return {
     home,
@@ -47,6 +48,8 @@ export function homePaths(home: string) {
     querySocket: path.join(home, "query.sock"),
     /** The actions of the run in progress (or the last one), for watchers such as `pulse serve`. */
     runProgress: path.join(home, "run-progress.json"),
+    /** One line per complete `pulse test`: the graph it tested and whether every unit test passed (the promotion gate reads it). */
+    unitTests: path.join(home, "unit-tests.jsonl"),
     lake: path.join(home, "lake"),
     bronze: path.join(home, "lake", "bronze"),
     lakeTmp: path.join(home, "lake", "_tmp"),

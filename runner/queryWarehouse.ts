@@ -34,7 +34,7 @@ const POLL_MS = 100;
  */
 export async function queryLocalWarehouse(request: QueryRequest): Promise<StatementRows[]> {
   const paths = homePaths(request.home);
-  if (!fs.existsSync(paths.home)) throw new UserError(`no pulse home at ${paths.home}: nothing was ingested or run there (check --home / PULSE_HOME)`, 2);
+  if (!fs.existsSync(paths.home)) throw new UserError(`no pulse home at ${paths.home}: nothing was ingested or run there (check --home / PULSE_HOME and --env)`, 2);
   if (request.write) return write(request);
   const deadline = Date.now() + request.lockTimeoutSeconds * 1000;
   let announced = false;

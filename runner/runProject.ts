@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import path from "node:path";
 import { homePaths } from "../lib/home.js";
 import { UserError } from "../lib/errors.js";
 import type { WarehouseAdapter } from "./adapters/adapter.js";
@@ -6,6 +7,7 @@ import { BigQueryAdapter, createBigQueryClient } from "./adapters/bigquery/bigqu
 import type { BigQueryClientLike } from "./adapters/bigquery/bigqueryClient.js";
 import { compileProject, projectSignature, type ProjectConfigOverride } from "./compile/compile.js";
 import type { CompiledGraph, Target } from "./compile/graph.js";
+import { graphHash } from "./compile/graphHash.js";
 import { executeGraph, type ExecuteOptions } from "./execute/executeGraph.js";
 import type { RunSummary } from "./execute/results.js";
 import { recordRun } from "./history/runHistory.js";
@@ -20,7 +22,16 @@ import { renderIncrementalTests, withIncrementalTests } from "./unitTest/increme
 import { selectActions, type Selection } from "./select/select.js";
 
 /** Where a run executes: the embedded DuckDB (default) or BigQuery through @google-cloud/bigquery. */
-export type RunTarget = { warehouse: "duckdb" } | { warehouse: "bigquery"; projectId: string; location?: string; client?: BigQueryClientLike };
+export type RunTarget =
+  | { warehouse: "duckdb" }
+  | {
+      warehouse: "bigquery";
+      projectId: string;
+      location?: string;
+      client?: BigQueryClientLike;
+      /** The environment's BigQuery mapping (default database, schema suffix, table prefix), as `dataform run` flags give it. */
+      mapping?: ProjectConfigOverride;
+    };
 
 export interface RunRequest {
   target?: RunTarget;
@@ -82,7 +93,7 @@ export type BigQueryTarget = Extract<RunTarget, { warehouse: "bigquery" }>;
 
 /** The project compiled as the official CLI compiles it for BigQuery, with the GCP project as default database, and an adapter there. */
 export async function openBigQuery(projectDir: string, vars: Record<string, string>, target: BigQueryTarget): Promise<{ graph: CompiledGraph; adapter: BigQueryAdapter }> {
-  const graph = compileFor("bigquery", projectDir, vars, { defaultDatabase: target.projectId, ...(target.location ? { defaultLocation: target.location } : {}) });
+  const graph = compileFor("bigquery", projectDir, vars, { defaultDatabase: target.projectId, ...(target.location ? { defaultLocation: target.location } : {}), ...target.mapping });
   const client = target.client ?? (await createBigQueryClient(target.projectId, target.location));
   const adapter = new BigQueryAdapter({ client, projectId: target.projectId, location: target.location ?? graph.projectConfig.defaultLocation });
   return { graph, adapter };
@@ -107,10 +118,10 @@ async function executeRun(
   return { runId: randomUUID(), startedAt, finishedAt: new Date(), dryRun: request.dryRun, results };
 }
 
-/** The exact command that rebuilds `target` and everything built from it. */
+/** The exact command that rebuilds `target` and everything built from it; an environment's home is `<PULSE_HOME>/<env>` (environments/envHome.ts). */
 function repairCommand(target: Target, request: RunRequest): string {
   const quote = (text: string) => (/^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
-  return `npx pulse run --actions ${quote(`${target.schema}.${target.name}`)} --include-dependents --full-refresh --project ${quote(request.projectDir)} --home ${quote(request.home)}`;
+  return `npx pulse run --actions ${quote(`${target.schema}.${target.name}`)} --include-dependents --full-refresh --project ${quote(request.projectDir)} --home ${quote(path.dirname(request.home))} --env ${quote(path.basename(request.home))}`;
 }
 
 /** compile → select → plan + execute on the warehouse → record. */
@@ -145,7 +156,7 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
       const builtSemantics = await readTableSemantics(adapter);
       const summary = await executeRun(graph, selected, adapter, { ...request, onProgress }, startedAt, { builtSemantics, refuse, translation: adapter.translation });
       if (!request.dryRun) {
-        await recordRun(adapter, summary, { command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros });
+        await recordRun(adapter, summary, { command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros, graphHash: graphHash(graph) });
         // A shrunk table keeps its old count until a successful full build replaces it.
         const rebuilt = new Set(summary.results.filter((r) => r.status === "success" && r.mode !== "incremental").map((r) => r.name));
         await recordTableRows(adapter, graph, summary.runId, new Map([...shrunk].filter(([name]) => !rebuilt.has(name))));

@@ -1,6 +1,8 @@
 import { bigqueryInitPlan, initBigQuery } from "../../runner/adapters/bigquery/bronzeInit.js";
 import { openBigQuery } from "../../runner/runProject.js";
-import { homeOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { environmentVars } from "../../environments/environments.js";
+import { assertWritable } from "../../environments/writeGuard.js";
+import { envOf, homeOption, projectDirOf, projectOption } from "../commonOptions.js";
 import { nonEmpty, varsFlag } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
 
@@ -20,8 +22,16 @@ export const define: DefineCommand = (command, exit) => {
     .addOption(projectOption())
     // Accepted as by every command, though this one keeps no local state.
     .addOption(homeOption())
-    .action(async (flags) => {
-      const { graph, adapter } = await openBigQuery(projectDirOf(flags), flags.vars ?? {}, { warehouse: "bigquery", projectId: flags.gcpProject, location: flags.location });
+    .action(async (flags, self) => {
+      const projectDir = projectDirOf(flags);
+      const env = envOf(self, projectDir);
+      if (!flags.dryRun) assertWritable(env, "bigquery init");
+      const { graph, adapter } = await openBigQuery(projectDir, environmentVars(env, flags.vars), {
+        warehouse: "bigquery",
+        projectId: flags.gcpProject,
+        location: flags.location,
+        mapping: env.bigquery,
+      });
       const plan = bigqueryInitPlan(graph, (target) => adapter.relationName(target));
       if (flags.dryRun) {
         const datasets = plan.datasets.map((d) => `-- dataset ${d.database}.${d.schema}`);

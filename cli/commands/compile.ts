@@ -1,7 +1,8 @@
 import { Option } from "@commander-js/extra-typings";
 import { compileProject } from "../../runner/compile/compile.js";
 import { targetName } from "../../runner/compile/graph.js";
-import { homeOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { bigQueryOverride, environmentVars } from "../../environments/environments.js";
+import { envOf, homeOption, projectDirOf, projectOption } from "../commonOptions.js";
 import { varsFlag } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
 import { UserError } from "../../lib/errors.js";
@@ -25,14 +26,17 @@ export const define: DefineCommand = (command, exit) =>
     .addOption(homeOption())
     .action(async (flags, self) => {
       const projectDir = projectDirOf(flags);
+      const env = envOf(self, projectDir);
       if (flags.check) {
         if (flags.json || self.getOptionValueSource("warehouse") === "cli") throw new UserError("compile: --check bigquery takes neither --json nor --warehouse");
         const { runBigQueryCheck } = await import("../../runner/check/runBigQueryCheck.js");
-        return exit(await runBigQueryCheck(projectDir, flags.vars ?? {}));
+        return exit(await runBigQueryCheck(projectDir, environmentVars(env, flags.vars)));
       }
-      const vars = { ...flags.vars };
+      const vars = environmentVars(env, flags.vars);
       if (flags.warehouse === "duckdb") vars.pulse_warehouse = "duckdb";
-      const result = compileProject(projectDir, Object.keys(vars).length > 0 ? { vars } : {});
+      // The local warehouse keeps each environment in its own file under the same names; BigQuery gets the environment's mapping.
+      const mapping = flags.warehouse === "bigquery" ? bigQueryOverride(env) : {};
+      const result = compileProject(projectDir, { ...mapping, ...(Object.keys(vars).length > 0 ? { vars } : {}) });
       const errors = result.graph.graphErrors?.compilationErrors ?? [];
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(result.message, null, 4)}\n`);

@@ -18,7 +18,7 @@ export const define: DefineCommand = (command, exit) =>
       exit(
         await runMainJob({
           projectDir,
-          home: homeOf(self, projectDir),
+          home: homeOf(self, projectDir, { writes: "demo" }),
           users: flags.users,
           days: flags.days,
           seed: flags.seed,

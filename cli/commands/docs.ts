@@ -2,7 +2,8 @@ import path from "node:path";
 import { compileFor } from "../../runner/runProject.js";
 import { ServeModel } from "../../serve/app.js";
 import { buildDocs } from "../../serve/docsBuild.js";
-import { homeOf, homeOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { envOf, homeOf, homeOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { environmentVars } from "../../environments/environments.js";
 import { nonEmpty } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
 
@@ -19,7 +20,7 @@ export const define: DefineCommand = (command, exit) => {
     .action(async (flags, self) => {
       const projectDir = projectDirOf(flags);
       const out = path.resolve(flags.out);
-      const written = await buildDocs(new ServeModel(compileFor("duckdb", projectDir, {}), projectDir, homeOf(self, projectDir)), out);
+      const written = await buildDocs(new ServeModel(compileFor("duckdb", projectDir, environmentVars(envOf(self, projectDir))), projectDir, homeOf(self, projectDir)), out);
       process.stdout.write(`wrote ${written.length} files to ${out}; open ${path.join(out, "index.html")}\n`);
       exit(0);
     });

@@ -21,13 +21,13 @@ export const define: DefineCommand = (command, exit) => {
     .addOption(projectOption())
     .addOption(homeOption())
     .action(async (flags, self) => {
-      const home = homeOf(self, projectDirOf(flags));
+      const home = homeOf(self, projectDirOf(flags), { writes: "ingest" });
       if (flags.source === undefined) throw new UserError("ingest: --source is required (landing, kafka or pubsub)");
       if (flags.source === "landing") {
         if (!flags.once) throw new UserError("ingest --source landing needs --once (it loads what is there and exits)");
         rejectFlags(
           self,
-          Object.keys(flags).filter((name) => !["source", "once", "home", "project"].includes(name)),
+          Object.keys(flags).filter((name) => !["source", "once", "home", "project", "env"].includes(name)),
           "--source landing",
         );
         const summary = await loadLandingOnce(home, { onEvent: (event) => process.stderr.write(`${formatLandingEvent(event)}\n`) });

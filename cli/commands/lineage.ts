@@ -4,7 +4,8 @@ import { compileFor } from "../../runner/runProject.js";
 import { catalog } from "../../serve/catalog.js";
 import { columnLineage } from "../../serve/lineage/columnLineage.js";
 import { openLineageEvents } from "../../serve/lineage/openLineage.js";
-import { homeOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { envOf, homeOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { environmentVars } from "../../environments/environments.js";
 import type { DefineCommand } from "../program.js";
 
 export const define: DefineCommand = (command, exit) =>
@@ -17,8 +18,9 @@ export const define: DefineCommand = (command, exit) =>
     .addOption(projectOption())
     // Accepted as by every command, though this one keeps no state.
     .addOption(homeOption())
-    .action((flags) => {
-      const lineage = columnLineage(catalog(compileFor("duckdb", projectDirOf(flags), {})));
+    .action((flags, self) => {
+      const projectDir = projectDirOf(flags);
+      const lineage = columnLineage(catalog(compileFor("duckdb", projectDir, environmentVars(envOf(self, projectDir)))));
       if (flags.format === "json") {
         process.stdout.write(`${JSON.stringify(lineage, null, 2)}\n`);
         return exit(0);

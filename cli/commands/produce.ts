@@ -63,7 +63,7 @@ export const define: DefineCommand = (command, exit) =>
     const source = () => records(flags, given);
     if (sink === "landing") {
       given("--to landing", ["brokers", "topicPrefix", "rate", "partitions", "timestamps", "projectId", "subscriptionPrefix"]);
-      const home = homeOf(self, projectDirOf(flags));
+      const home = homeOf(self, projectDirOf(flags), { writes: "produce --to landing" });
       return exit(flags.synthetic ? await syntheticLanding(flags, given, home) : await replayLanding(flags, given, home));
     }
     if (sink === "kafka") {

@@ -13,7 +13,7 @@ type Format = "table" | "json" | "csv";
 export const define: DefineCommand = (command, exit) =>
   command
     .description(
-      "Runs SQL on the local warehouse ($PULSE_HOME/warehouse.duckdb). dataset.table resolves in the project's default database; bronze.* reads the lake. " +
+      "Runs SQL on the local warehouse ($PULSE_HOME/<env>/warehouse.duckdb). dataset.table resolves in the project's default database; bronze.* reads the lake. " +
         "Read-only: SELECT, EXPLAIN, DESCRIBE, SHOW. During a pulse run (or stream, run --watch) the answer comes at once, from the state the previous run left. " +
         "No file outside PULSE_HOME can be read or written. Several statements print one result each (json: one array per line).",
     )
@@ -29,7 +29,7 @@ export const define: DefineCommand = (command, exit) =>
       const projectDir = projectDirOf(flags);
       const results = await queryLocalWarehouse({
         // A missing home is refused by queryLocalWarehouse (a read must not create one).
-        home: homeOf(self, projectDir),
+        home: homeOf(self, projectDir, { writes: flags.write ? "query --write" : undefined }),
         database: readWorkflowSettings(projectDir).defaultProject ?? DEFAULT_DATABASE,
         sql,
         write: flags.write,

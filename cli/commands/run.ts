@@ -1,11 +1,12 @@
 import { Option } from "@commander-js/extra-typings";
 import { failureDetails, modeNotes, planText, resultsTable, summaryLine } from "../../runner/execute/report.js";
-import { runFailed } from "../../runner/execute/results.js";
+import { runFailed, type RunSummary } from "../../runner/execute/results.js";
 import { runProject, type RunRequest } from "../../runner/runProject.js";
 import { durationMs } from "../../lib/duration.js";
 import { watchRuns, watchStatusLine } from "../../jobs/watchRuns.js";
 import { UserError } from "../../lib/errors.js";
-import { commandLine, homeOf, homeOption, lockTimeoutOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { environmentVars } from "../../environments/environments.js";
+import { commandLine, envOf, homeOf, homeOption, lockTimeoutOption, projectDirOf, projectOption } from "../commonOptions.js";
 import { checkedBy, nonEmpty, nonEmptyList, varsFlag, wholeNumber } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
 
@@ -34,12 +35,13 @@ export const define: DefineCommand = (command, exit) =>
     .addOption(homeOption())
     .action(async (flags, self) => {
       const projectDir = projectDirOf(flags);
-      const home = homeOf(self, projectDir);
+      const env = envOf(self, projectDir);
+      const home = homeOf(self, projectDir, { writes: flags.dryRun ? undefined : "run" });
       if (flags.warehouse === "bigquery" && !flags.gcpProject) throw new UserError("run: --warehouse bigquery needs --gcp-project PROJECT_ID (credentials from Application Default Credentials)");
       const request = {
         projectDir,
         home,
-        target: flags.warehouse === "bigquery" ? { warehouse: "bigquery", projectId: flags.gcpProject!, location: flags.location } : { warehouse: "duckdb" },
+        target: flags.warehouse === "bigquery" ? { warehouse: "bigquery", projectId: flags.gcpProject!, location: flags.location, mapping: env.bigquery } : { warehouse: "duckdb" },
         selection: {
           tags: flags.tags ?? [],
           tagsAll: flags.tagsAll ?? [],
@@ -47,7 +49,7 @@ export const define: DefineCommand = (command, exit) =>
           includeDependencies: flags.includeDeps,
           includeDependents: flags.includeDependents,
         },
-        vars: flags.vars ?? {},
+        vars: environmentVars(env, flags.vars),
         fullRefresh: flags.fullRefresh,
         dryRun: flags.dryRun,
         concurrency: flags.concurrency,
@@ -67,17 +69,22 @@ export const define: DefineCommand = (command, exit) =>
         return exit(await watch(request, flags.interval));
       }
       const { summary } = await runProject(request);
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ runId: summary.runId, dryRun: summary.dryRun, startedAt: summary.startedAt, finishedAt: summary.finishedAt, actions: summary.results }, null, 2)}\n`);
-      } else {
-        if (summary.dryRun) process.stdout.write(`${planText(summary.results)}\n\n`);
-        process.stdout.write(`${resultsTable(summary.results)}\n`);
-        for (const line of modeNotes(summary.results)) process.stderr.write(`${line}\n`);
-        for (const line of failureDetails(summary.results)) process.stderr.write(`${line}\n`);
-        process.stdout.write(`${summaryLine(summary)}\n`);
-      }
+      printRun(summary, flags.json);
       exit(runFailed(summary) ? 1 : 0);
     });
+
+/** A finished run as `pulse run` prints it (also `pulse promote`). */
+export function printRun(summary: RunSummary, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ runId: summary.runId, dryRun: summary.dryRun, startedAt: summary.startedAt, finishedAt: summary.finishedAt, actions: summary.results }, null, 2)}\n`);
+    return;
+  }
+  if (summary.dryRun) process.stdout.write(`${planText(summary.results)}\n\n`);
+  process.stdout.write(`${resultsTable(summary.results)}\n`);
+  for (const line of modeNotes(summary.results)) process.stderr.write(`${line}\n`);
+  for (const line of failureDetails(summary.results)) process.stderr.write(`${line}\n`);
+  process.stdout.write(`${summaryLine(summary)}\n`);
+}
 
 /** `--watch`: an incremental run every interval until SIGINT/SIGTERM; the run in progress finishes first. */
 async function watch(request: RunRequest, intervalMs: number): Promise<number> {

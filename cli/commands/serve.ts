@@ -1,8 +1,8 @@
-import { Option } from "@commander-js/extra-typings";
 import { compileFor } from "../../runner/runProject.js";
 import { ServeModel } from "../../serve/app.js";
 import { listen } from "../../serve/server.js";
-import { homeOf, homeOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { envOf, homeOf, homeOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { environmentVars } from "../../environments/environments.js";
 import { wholeNumber } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
 
@@ -13,14 +13,13 @@ export const define: DefineCommand = (command, exit) =>
         "Reads the warehouse read-only, a moment at a time, so runs and streams go on beside it.",
     )
     .option("--port <port>", "TCP port on 127.0.0.1 (0: any free port)", wholeNumber(0, 65535), 8080)
-    .addOption(new Option("--env <env>", "environment").choices(["dev"] as const).default("dev" as const))
     .addOption(projectOption())
     .addOption(homeOption())
     .action(async (flags, self) => {
       const projectDir = projectDirOf(flags);
       const home = homeOf(self, projectDir);
       process.stderr.write("compiling the project and its column lineage...\n");
-      const model = new ServeModel(compileFor("duckdb", projectDir, {}), projectDir, home);
+      const model = new ServeModel(compileFor("duckdb", projectDir, environmentVars(envOf(self, projectDir))), projectDir, home);
       const server = await listen(model, flags.port);
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : flags.port;

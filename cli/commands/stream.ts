@@ -2,7 +2,8 @@ import { Option } from "@commander-js/extra-typings";
 import { startStreamIngest } from "../../ingest/ingestService.js";
 import { runStreamJob } from "../../jobs/streamJob.js";
 import { durationMs } from "../../lib/duration.js";
-import { commandLine, homeOf, homeOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { environmentVars } from "../../environments/environments.js";
+import { commandLine, envOf, homeOf, homeOption, projectDirOf, projectOption } from "../commonOptions.js";
 import { checkedBy, nonEmptyList, varsFlag } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
 import { streamIngestSpec, withStreamIngestOptions } from "../streamIngestOptions.js";
@@ -22,7 +23,7 @@ export const define: DefineCommand = (command, exit) =>
     .addOption(homeOption())
     .action(async (flags, self) => {
       const projectDir = projectDirOf(flags);
-      const home = homeOf(self, projectDir);
+      const home = homeOf(self, projectDir, { writes: "stream" });
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const source = flags.source;
       const spec = source === "landing" ? undefined : streamIngestSpec(source, home, flags, self);
@@ -33,7 +34,7 @@ export const define: DefineCommand = (command, exit) =>
             projectDir,
             home,
             selection: { tags: flags.tags ?? [] },
-            vars: flags.vars ?? {},
+            vars: environmentVars(envOf(self, projectDir), flags.vars),
             fullRefresh: false,
             command: commandLine(self),
           },

@@ -24,6 +24,8 @@ const CREATE_ACTION_RESULTS = `create table if not exists ${HISTORY_SCHEMA}.acti
 
 // Added after the first release of the table: older warehouses gain the column on their next run.
 const ADD_LAKE_SNAPSHOT = `alter table ${HISTORY_SCHEMA}.runs add column if not exists lake_snapshot bigint`;
+// The promotion gate compares it with the graph the next environment would run (runner/compile/graphHash.ts).
+const ADD_GRAPH_HASH = `alter table ${HISTORY_SCHEMA}.runs add column if not exists graph_hash varchar`;
 
 /**
  * Command lines stored before they were redacted (older pulse versions) are redacted in place. Rows already
@@ -42,17 +44,25 @@ async function redactStoredCommands(adapter: LocalWarehouse): Promise<void> {
 export async function recordRun(
   adapter: LocalWarehouse,
   summary: RunSummary,
-  meta: { command: string; fullRefresh: boolean; /** Lake commit clock (µs) of the bronze this run read. */ lakeSnapshot?: bigint },
+  meta: {
+    command: string;
+    fullRefresh: boolean;
+    /** Lake commit clock (µs) of the bronze this run read. */
+    lakeSnapshot?: bigint;
+    /** graphHash of the compiled graph the run executed. */
+    graphHash?: string;
+  },
 ): Promise<void> {
   const tally = counts(summary.results);
   await adapter.ensureSchema(undefined, HISTORY_SCHEMA);
   await adapter.execute(CREATE_RUNS);
   await adapter.execute(CREATE_ACTION_RESULTS);
   await adapter.execute(ADD_LAKE_SNAPSHOT);
+  await adapter.execute(ADD_GRAPH_HASH);
   await redactStoredCommands(adapter);
   const status = tally.failed > 0 ? "failed" : "success";
   await adapter.execute(
-    `insert into ${HISTORY_SCHEMA}.runs (run_id, started_at, finished_at, status, command, full_refresh, actions, succeeded, failed, skipped, lake_snapshot) values (${[
+    `insert into ${HISTORY_SCHEMA}.runs (run_id, started_at, finished_at, status, command, full_refresh, actions, succeeded, failed, skipped, lake_snapshot, graph_hash) values (${[
       literal(summary.runId),
       `timestamp ${literal(summary.startedAt.toISOString().replace("T", " ").replace("Z", ""))}`,
       `timestamp ${literal(summary.finishedAt.toISOString().replace("T", " ").replace("Z", ""))}`,
@@ -64,6 +74,7 @@ export async function recordRun(
       literal(tally.failed),
       literal(tally.skipped),
       meta.lakeSnapshot === undefined ? "null" : meta.lakeSnapshot.toString(),
+      literal(meta.graphHash),
     ].join(", ")})`,
   );
   if (summary.results.length === 0) return;

@@ -20,14 +20,16 @@ async function filesUnder(folder: string): Promise<string[]> {
 
 describe("the landing zone is a boundary", () => {
   it("leaves a file the loading user cannot read, with the reason, loads the rest, and exits 3", async () => {
-    const home = path.join(ownedTempDir("pulse-adv-unreadable-"), "home");
+    const root = path.join(ownedTempDir("pulse-adv-unreadable-"), "home");
+    // The CLI keeps the default environment in <--home>/dev.
+    const home = path.join(root, "dev");
     await landReference(home, "registered_users", "test_data/1-registered_users_1.csv");
     const locked = await land(home, "registered_users", "locked.csv", usersCsv(3, 100));
     await land(home, "gym_logins", "locked.csv", "mac_address,gym,login,logout\naa,1,1,2\n");
-    handOver(home);
+    handOver(root);
     await chmod(locked, 0o000);
     await chmod(path.join(homePaths(home).landing, "gym_logins"), 0o000);
-    const result = pulseCli(home, "ingest", "--source", "landing", "--once");
+    const result = pulseCli(root, "ingest", "--source", "landing", "--once");
     expect(result.stderr).not.toContain("internal error");
     expect(result.status).toBe(3);
     expect(result.stdout).toContain("not loaded: registered_users/locked.csv (permission denied");
@@ -43,14 +45,16 @@ describe("the landing zone is a boundary", () => {
     await writeFile(secret, `\x1b]0;owned\x07TOP-SECRET-LINE\n1,2,3,4\n`, { mode: 0o644 });
     await mkdir(path.join(outside, "more"));
     await writeFile(path.join(outside, "more", "a.csv"), usersCsv(2));
-    const home = path.join(ownedTempDir("pulse-adv-links-"), "home");
+    const root = path.join(ownedTempDir("pulse-adv-links-"), "home");
+    // The CLI keeps the default environment in <--home>/dev.
+    const home = path.join(root, "dev");
     await land(home, "registered_users", "ok.csv", usersCsv(2));
     await symlink(secret, path.join(homePaths(home).landing, "registered_users", "link.csv"));
     await symlink(path.join(outside, "missing.csv"), path.join(homePaths(home).landing, "registered_users", "dangling.csv"));
     await symlink(path.join(outside, "more"), path.join(homePaths(home).landing, "registered_users", "folder"));
     await mkdir(path.join(homePaths(home).landing, "gym_logins"), { recursive: true });
-    handOver(home);
-    const result = pulseCli(home, "ingest", "--source", "landing", "--once");
+    handOver(root);
+    const result = pulseCli(root, "ingest", "--source", "landing", "--once");
     expect(result.status).toBe(3);
     const output = result.stdout + result.stderr;
     expect(output).not.toContain("TOP-SECRET");
@@ -61,11 +65,13 @@ describe("the landing zone is a boundary", () => {
   });
 
   it("prints and stores no raw bytes: escape sequences in a header are escaped, a binary .json is not called a CSV error", async () => {
-    const home = path.join(ownedTempDir("pulse-adv-escapes-"), "home");
+    const root = path.join(ownedTempDir("pulse-adv-escapes-"), "home");
+    // The CLI keeps the default environment in <--home>/dev.
+    const home = path.join(root, "dev");
     await land(home, "registered_users", "evil.csv", `\x1b[2J\x1b]0;owned\x07${"A".repeat(5000)}\n1,2,3,4\n`);
     await land(home, "kafka_multiplex", "binary.json", Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
-    handOver(home);
-    const result = pulseCli(home, "ingest", "--source", "landing", "--once");
+    handOver(root);
+    const result = pulseCli(root, "ingest", "--source", "landing", "--once");
     expect(result.status).toBe(3);
     expect(result.stdout + result.stderr).not.toMatch(CONTROL);
     expect(result.stdout).not.toMatch(/CSV Error/i);
@@ -162,21 +168,24 @@ describe("the landing zone is a boundary", () => {
   });
 
   it("creates PULSE_HOME 0700 and every file in it 0600, whatever the caller's umask", async () => {
-    const home = path.join(ownedTempDir("pulse-adv-perms-"), "home");
+    const root = path.join(ownedTempDir("pulse-adv-perms-"), "home");
+    // The CLI keeps the default environment in <--home>/dev.
+    const home = path.join(root, "dev");
     await land(home, "registered_users", "users.csv", usersCsv(2));
     await land(home, "gym_logins", "bad.csv", "wrong,header\n");
     // The landing files are the producer's; everything else pulse creates.
     const landed = new Set(await filesUnder(homePaths(home).landing));
-    handOver(home);
+    handOver(root);
+    await chmod(root, 0o700);
     await chmod(home, 0o700);
-    const fresh = path.join(path.dirname(home), "fresh");
+    const fresh = path.join(path.dirname(root), "fresh");
     expect(pulseCli(fresh, "ingest", "--source", "landing", "--once").status).toBe(0);
     expect((await stat(fresh)).mode & 0o777).toBe(0o700);
-    expect(pulseCli(home, "ingest", "--source", "landing", "--once").status).toBe(3);
-    const created = [...(await filesUnder(home)), ...(await filesUnder(fresh))].filter((f) => !landed.has(f) && !f.startsWith(homePaths(home).landing));
-    const modes = await Promise.all(created.map(async (f) => [path.relative(path.dirname(home), f), (await stat(f)).mode & 0o777] as const));
+    expect(pulseCli(root, "ingest", "--source", "landing", "--once").status).toBe(3);
+    const created = [...(await filesUnder(root)), ...(await filesUnder(fresh))].filter((f) => !landed.has(f) && !f.startsWith(homePaths(home).landing));
+    const modes = await Promise.all(created.map(async (f) => [path.relative(path.dirname(root), f), (await stat(f)).mode & 0o777] as const));
     expect(modes.length).toBeGreaterThan(10);
     expect(modes.filter(([, mode]) => mode !== 0o600 && mode !== 0o700)).toEqual([]);
-    expect(modes.map(([f]) => f)).toEqual(expect.arrayContaining(["home/lake/_state/landing-manifest.jsonl", "home/quarantine/gym_logins/bad.csv.reason"]));
+    expect(modes.map(([f]) => f)).toEqual(expect.arrayContaining(["home/dev/lake/_state/landing-manifest.jsonl", "home/dev/quarantine/gym_logins/bad.csv.reason"]));
   });
 });

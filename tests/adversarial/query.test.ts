@@ -55,7 +55,7 @@ describe("pulse query is a reader", () => {
     const copy = await ask(home, `copy (select * from raw.users) to '${outside}'`);
     expect(copy.code).toBe(1);
     expect(copy.stderr).toMatch(/query (refused|failed)/);
-    const attach = await ask(home, `attach '${path.join(home, "warehouse.duckdb")}' as rw`);
+    const attach = await ask(home, `attach '${path.join(home, "dev", "warehouse.duckdb")}' as rw`);
     expect(attach.stderr).toContain("the statement is ATTACH");
     // Even a writer cannot reach outside the home.
     const writerCopy = await ask(home, "--write", `copy (select * from raw.users) to '${outside}'`);
@@ -66,7 +66,7 @@ describe("pulse query is a reader", () => {
 
   it("shows the lake as it is now through bronze.*", async () => {
     const home = await homeAfterFirstRun();
-    await ensureLake(home);
+    await ensureLake(path.join(home, "dev"));
     const result = await ask(home, "--format", "json", "select count(*) as n from bronze.registered_users");
     expect(result.stderr).toBe("");
     expect(JSON.parse(result.stdout)).toEqual([{ n: 0 }]);
@@ -90,7 +90,7 @@ describe("pulse query is a reader", () => {
       expect(JSON.parse(during.stdout)).toEqual([{ runs: 1 }]);
       // The answer came while the run still held the warehouse.
       expect(run.child.exitCode).toBeNull();
-      expect(fs.existsSync(path.join(home, "run.lock"))).toBe(true);
+      expect(fs.existsSync(path.join(home, "dev", "run.lock"))).toBe(true);
       const refused = await ask(home, "--lock-timeout", "0", "delete from raw.users");
       expect(refused.stderr).toContain("query refused");
     } finally {

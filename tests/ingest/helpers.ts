@@ -91,7 +91,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 export async function lakeQuery(home: string, sql: string): Promise<Record<string, unknown>[]> {
   let text = sql;
   for (const table of ["kafka_multiplex", "dead_letters"]) {
-    const folder = path.join(home, "lake", "bronze", table);
+    const folder = path.join(home, "dev", "lake", "bronze", table);
     const files = (await readdir(folder).catch(() => [] as string[])).filter((f) => f.endsWith(".parquet"));
     const parquet = `read_parquet([${files.map((f) => `'${path.join(folder, f)}'`).join(", ")}], union_by_name = true)`;
     const source = files.length === 0 ? `(SELECT NULL AS x WHERE false)` : bronzeFilesAsRead(table, parquet);
@@ -109,7 +109,7 @@ export async function lakeQuery(home: string, sql: string): Promise<Record<strin
 }
 
 export async function multiplexCount(home: string): Promise<number> {
-  const files = await readdir(path.join(home, "lake", "bronze", "kafka_multiplex")).catch(() => [] as string[]);
+  const files = await readdir(path.join(home, "dev", "lake", "bronze", "kafka_multiplex")).catch(() => [] as string[]);
   if (!files.some((f) => f.endsWith(".parquet") && f !== "_empty.parquet")) return 0;
   const [row] = await lakeQuery(home, "SELECT count(*) AS n FROM {kafka_multiplex}");
   return Number(row?.n ?? 0);

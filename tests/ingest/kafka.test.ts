@@ -145,7 +145,7 @@ describe("pulse ingest --source kafka", { timeout: 300_000 }, () => {
     const ingest = startCli(ingestArgs(home, prefix, group, ["--topics", "bpm", "--flush-ms", "200"]));
     await waitFor("first row", async () => (await committedOffsets(group, [topic]))[`${topic}/0`] === 1, 60_000, 250, ingest);
 
-    const deadLetters = path.join(home, "lake", "bronze", "dead_letters");
+    const deadLetters = path.join(home, "dev", "lake", "bronze", "dead_letters");
     await rm(deadLetters, { recursive: true });
     await writeFile(deadLetters, "a file where the dead-letter folder should be\n");
     await sendRaw(topic, [valid(1678410001), "poison", valid(1678410002)]);

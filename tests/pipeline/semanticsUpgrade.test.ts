@@ -11,12 +11,13 @@ import { landFirstDelivery } from "./wearableEvents.js";
 
 const summaryAction = "pulse.gold.workout_bpm_summary";
 
+/** `pulse run` on the environment folder `home` (`<PULSE_HOME>/dev`), which the library calls here are given. */
 function pulseRun(home: string, ...flags: string[]): { status: number | null; stdout: string; stderr: string } {
   const cli = path.join(PROJECT, "dist", "cli", "main.js");
   const vars = Object.entries(VARS)
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
-  return spawnSync(process.execPath, [cli, "run", "--vars", vars, ...flags, "--home", home], { cwd: PROJECT, encoding: "utf8" });
+  return spawnSync(process.execPath, [cli, "run", "--vars", vars, ...flags, "--home", path.dirname(home), "--env", path.basename(home)], { cwd: PROJECT, encoding: "utf8" });
 }
 
 async function lastMode(home: string): Promise<unknown> {
@@ -25,7 +26,7 @@ async function lastMode(home: string): Promise<unknown> {
 }
 
 it("rebuilds a summary built under the old rules on the next run, says why, and merges again after", async () => {
-  const home = tempHome();
+  const home = path.join(tempHome(), "dev");
   landFirstDelivery(home);
   await ingestAndRun(home);
   const rows = "select user_id, session_id, city from gold.workout_bpm_summary order by all";

@@ -25,7 +25,7 @@ describe("pulse produce", () => {
     const output = captureStdout();
     expect(await runPulse(["produce", "--to", "landing", "--from", REFERENCE, "--iteration", "2", "--home", home])).toBe(0);
     expect(output()).toContain("replayed iteration 2: 5 files");
-    expect(readdirSync(path.join(home, "landing", "kafka_multiplex")).sort()).toEqual(["2-user_info_2.json", "3-bpm_2.json.gz", "4-workout_2.json"]);
+    expect(readdirSync(path.join(home, "dev", "landing", "kafka_multiplex")).sort()).toEqual(["2-user_info_2.json", "3-bpm_2.json.gz", "4-workout_2.json"]);
   });
 
   it("generates a synthetic fleet and summarises records per feed", async () => {
@@ -33,7 +33,7 @@ describe("pulse produce", () => {
     const output = captureStdout();
     expect(await runPulse(["produce", "--to", "landing", "--synthetic", "--users", "3", "--days", "1", "--seed", "9", "--start", "2024-02-29", "--batches", "2", "--home", home])).toBe(0);
     expect(output()).toMatch(/generated [\d,]+ records in \d+ files .*: registered_users \d+, user_info \d+, bpm [\d,]+, workout \d+, gym_logins \d+/);
-    expect(readdirSync(path.join(home, "landing", "registered_users"))[0]).toMatch(/-seed9-b001-1-registered_users\.csv$/);
+    expect(readdirSync(path.join(home, "dev", "landing", "registered_users"))[0]).toMatch(/-seed9-b001-1-registered_users\.csv$/);
   });
 
   it.each([

@@ -65,7 +65,7 @@ describe("pulse run: one writer per PULSE_HOME", () => {
   function holdLock(home: string) {
     const holder = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
     fs.mkdirSync(home, { recursive: true });
-    fs.writeFileSync(path.join(home, "run.lock"), JSON.stringify({ pid: holder.pid, startedAt: new Date().toISOString(), command: "pulse run --tags slow" }));
+    fs.writeFileSync(path.join(home, "dev", "run.lock"), JSON.stringify({ pid: holder.pid, startedAt: new Date().toISOString(), command: "pulse run --tags slow" }));
     return holder;
   }
 
@@ -93,7 +93,7 @@ describe("pulse run: one writer per PULSE_HOME", () => {
       },
     });
     await waiting;
-    fs.rmSync(path.join(home, "run.lock"));
+    fs.rmSync(path.join(home, "dev", "run.lock"));
     holder.kill();
     const result = await run;
     expect(result.code, result.stderr).toBe(0);

@@ -84,7 +84,7 @@ async function withWarehouse<T>(home: string, readOnly: boolean, fn: (run: (sql:
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
-    const file = path.join(home, "warehouse.duckdb").replace(/'/g, "''");
+    const file = path.join(home, "dev", "warehouse.duckdb").replace(/'/g, "''");
     await connection.run(`attach '${file}' as fixture${readOnly ? " (read_only)" : ""}`);
     await connection.run("use fixture");
     return await fn(async (sql) => {
@@ -104,7 +104,7 @@ export function query(home: string, sql: string): Promise<Record<string, unknown
 
 /** The declared source raw.users exists outside the graph: a test loads it, as an ingest process would. */
 export async function seedUsers(home: string): Promise<void> {
-  fs.mkdirSync(home, { recursive: true });
+  fs.mkdirSync(path.join(home, "dev"), { recursive: true });
   await withWarehouse(home, false, async (run) => {
     await run("create schema if not exists raw");
     await run("create table raw.users (user_id bigint, name varchar)");
@@ -132,13 +132,15 @@ export function gatedRun(
 ): { child: ChildProcess; started: Promise<void>; exited: Promise<number | null>; reached(): Promise<number | undefined>; openGate(): Promise<void> } {
   const project = path.join(tempDir(), "project");
   fs.cpSync(FIXTURE, project, { recursive: true });
-  const gate = path.join(home, "gate.fifo");
+  // Inside the environment folder: the run's DuckDB may open files there only.
+  const gate = path.join(home, "dev", "gate.fifo");
+  fs.mkdirSync(path.dirname(gate), { recursive: true });
   execFileSync("mkfifo", [gate]);
   fs.writeFileSync(path.join(project, "definitions", "gated_by_test.sqlx"), `config { type: "operations" }\n${sql.replaceAll("GATE", gate)}\n`);
   const child = spawn(process.execPath, [CLI, "run", "--project", project, "--home", home], { stdio: "ignore" });
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   const started = (async () => {
-    for (let waited = 0; !fs.existsSync(path.join(home, "query.sock")); waited += 50) {
+    for (let waited = 0; !fs.existsSync(path.join(home, "dev", "query.sock")); waited += 50) {
       if (waited > 60_000 || child.exitCode !== null) throw new Error("the run never started serving reads");
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -146,7 +146,7 @@ describe("pulse serve in headless Chromium", () => {
       }).observe(document.body, { subtree: true, attributes: true, childList: true, characterData: true });
     });
     // A reading of 400 bpm lands: silver keeps it (it is > 0), and the range assertion fails on it.
-    const landing = path.join(homePaths(home).landing, "kafka_multiplex");
+    const landing = path.join(homePaths(path.join(home, "dev")).landing, "kafka_multiplex");
     const value = JSON.stringify({ device_id: 1, time: 1678406888, heartrate: 400 });
     fs.writeFileSync(path.join(landing, "zz-implausible-bpm.json"), `${JSON.stringify({ key: "1", value, topic: "bpm", partition: 0, offset: 1, timestamp: 1678406888 })}\n`);
     expect(pulse(["ingest", "--source", "landing", "--once"], { home }).status).toBe(0);
@@ -216,10 +216,11 @@ describe("pulse serve: bad input", () => {
       expect(clash.status).toBe(2);
       expect(clash.stderr).toContain(`port ${served.port}`);
       expect(clash.stderr).not.toMatch(/\n\s+at /);
-      // Only the dev environment exists today.
-      const env = pulse(["serve", "--env", "prod"], { home });
+      // An environment environments.yaml does not declare.
+      const env = pulse(["serve", "--env", "staging"], { home });
       expect(env.status).toBe(2);
-      expect(env.stderr).toContain("option '--env <env>' argument 'prod' is invalid. Allowed choices are dev.");
+      expect(env.stderr).toContain("--env: unknown environment 'staging'");
+      expect(env.stderr).toContain("declares: dev, qa, prod");
     } finally {
       await served.stop();
     }

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { produceToKafka } from "../../produce/toKafka.js";
 import { produceToPubsub } from "../../produce/toPubsub.js";
@@ -12,7 +13,8 @@ const quiet = () => undefined;
 /** Registrations and gym logins come as files, beside the stream: land an iteration's CSV files. */
 async function landFiles(home: string, iteration: number): Promise<void> {
   for (const file of await iterationFiles(REFERENCE, iteration)) {
-    if (file.landingFeed !== "kafka_multiplex") await copyIntoLanding(home, file.landingFeed, file.path, file.name);
+    // The CLI (`pulse stream --home home`) keeps the default environment in home/dev.
+    if (file.landingFeed !== "kafka_multiplex") await copyIntoLanding(path.join(home, "dev"), file.landingFeed, file.path, file.name);
   }
 }
 process.env.PUBSUB_EMULATOR_HOST = PUBSUB_EMULATOR_HOST;
