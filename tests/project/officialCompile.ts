@@ -22,6 +22,7 @@ export interface CompiledAction {
   dependencyTargets?: { database?: string; schema: string; name: string }[];
 }
 export interface OfficialGraph {
+  projectConfig?: { defaultDatabase?: string; schemaSuffix?: string; tablePrefix?: string; vars?: Record<string, string> };
   graphErrors?: { compilationErrors?: { fileName?: string; message: string }[] };
   tables?: CompiledAction[];
   assertions?: CompiledAction[];
@@ -30,10 +31,10 @@ export interface OfficialGraph {
   tests?: { name: string; fileName?: string; testQuery?: string; expectedOutputQuery?: string }[];
 }
 
-/** Compiles the project with the official Dataform CLI (the devDependency), offline, BigQuery flavour. */
-export async function officialCompile(): Promise<OfficialGraph> {
+/** Compiles the project with the official Dataform CLI (the devDependency), offline, BigQuery flavour; `flags` as `dataform compile` takes them. */
+export async function officialCompile(flags: string[] = [], projectDir = projectRoot): Promise<OfficialGraph> {
   const cli = fileURLToPath(new URL("../../node_modules/.bin/dataform", import.meta.url));
-  const { stdout } = await promisify(execFile)(cli, ["compile", "--json"], { cwd: projectRoot, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await promisify(execFile)(cli, ["compile", "--json", ...flags], { cwd: projectDir, maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(stdout) as OfficialGraph;
 }
 

@@ -80,11 +80,12 @@ function plain(value: unknown): unknown {
  * Opens the warehouse file the way pulse does (attached under the fixture's defaultProject, so views
  * naming "fixture"."core"."x" resolve), runs `fn`, and closes it so the next CLI run can take the file.
  */
-async function withWarehouse<T>(home: string, readOnly: boolean, fn: (run: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
+async function withWarehouse<T>(home: string, readOnly: boolean, fn: (run: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>, env = "dev"): Promise<T> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
-    const file = path.join(home, "dev", "warehouse.duckdb").replace(/'/g, "''");
+    // The CLI keeps each environment's warehouse in <--home>/<env>/.
+    const file = path.join(home, env, "warehouse.duckdb").replace(/'/g, "''");
     await connection.run(`attach '${file}' as fixture${readOnly ? " (read_only)" : ""}`);
     await connection.run("use fixture");
     return await fn(async (sql) => {
@@ -98,18 +99,23 @@ async function withWarehouse<T>(home: string, readOnly: boolean, fn: (run: (sql:
 }
 
 /** Rows of a query on the warehouse a finished run left, numbers as numbers. */
-export function query(home: string, sql: string): Promise<Record<string, unknown>[]> {
-  return withWarehouse(home, true, (run) => run(sql));
+export function query(home: string, sql: string, env = "dev"): Promise<Record<string, unknown>[]> {
+  return withWarehouse(home, true, (run) => run(sql), env);
 }
 
 /** The declared source raw.users exists outside the graph: a test loads it, as an ingest process would. */
-export async function seedUsers(home: string): Promise<void> {
-  fs.mkdirSync(path.join(home, "dev"), { recursive: true });
-  await withWarehouse(home, false, async (run) => {
-    await run("create schema if not exists raw");
-    await run("create table raw.users (user_id bigint, name varchar)");
-    await run("insert into raw.users values (1, 'ann'), (2, 'bob'), (3, 'cy')");
-  });
+export async function seedUsers(home: string, env = "dev"): Promise<void> {
+  fs.mkdirSync(path.join(home, env), { recursive: true });
+  await withWarehouse(
+    home,
+    false,
+    async (run) => {
+      await run("create schema if not exists raw");
+      await run("create table raw.users (user_id bigint, name varchar)");
+      await run("insert into raw.users values (1, 'ann'), (2, 'bob'), (3, 'cy')");
+    },
+    env,
+  );
 }
 
 /** A home with raw.users loaded and a first successful run of the whole fixture. */
