@@ -147,7 +147,7 @@ const fleet = (users: number, seed: number) => ["--synthetic", "--users", String
  */
 async function landBatchFeeds(home: string, users: number, seed: number): Promise<void> {
   await succeed(["produce", "--to", "landing", ...fleet(users, seed), "--home", home]);
-  const multiplex = path.join(home, "landing", "kafka_multiplex");
+  const multiplex = path.join(home, "dev", "landing", "kafka_multiplex");
   for (const file of await readdir(multiplex)) await rm(path.join(multiplex, file));
 }
 

@@ -36,7 +36,7 @@ function declaresLakeTables(graph: CompiledGraph | undefined): boolean {
 }
 
 /**
- * Opens `$PULSE_HOME/warehouse.duckdb` under the project's default database name and exposes the bronze
+ * Opens `$PULSE_HOME/<env>/warehouse.duckdb` (`home` is the environment's folder) under the project's default database name and exposes the bronze
  * lake in it. DuckDB allows one process per file; a clear error replaces its lock message.
  */
 export async function openLocalWarehouse(options: OpenOptions): Promise<LocalWarehouse> {

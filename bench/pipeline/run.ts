@@ -66,6 +66,11 @@ function timed(command: string, args: string[], allowExit: (stdout: string) => b
   return { seconds: Number(match[1]), cpuSeconds: Number(match[3]) + Number(match[4]), maxRssMb: Number(match[2]) / 1024, stdout: result.stdout };
 }
 
+/** The CLI keeps the default environment's state in `<--home>/dev/`. */
+function devState(home: string) {
+  return homePaths(path.join(home, "dev"));
+}
+
 function pulse(home: string, ...args: string[]): Timed {
   return timed(process.execPath, [CLI, ...args, "--home", home]);
 }
@@ -79,7 +84,7 @@ function median(values: number[]): number {
 function landZone(zone: string, home: string): void {
   for (const feed of fs.readdirSync(homePaths(zone).landing)) {
     const from = path.join(homePaths(zone).landing, feed);
-    const to = path.join(homePaths(home).landing, feed);
+    const to = path.join(devState(home).landing, feed);
     fs.mkdirSync(to, { recursive: true });
     for (const name of fs.readdirSync(from)) fs.linkSync(path.join(from, name), path.join(to, name));
   }
@@ -104,7 +109,7 @@ async function bronzeRows(home: string): Promise<number> {
   try {
     let total = 0;
     for (const table of ["registered_users", "gym_logins", "kafka_multiplex"]) {
-      const reader = await connection.runAndReadAll(`select count(*) as n from read_parquet('${homePaths(home).bronze}/${table}/*.parquet')`);
+      const reader = await connection.runAndReadAll(`select count(*) as n from read_parquet('${devState(home).bronze}/${table}/*.parquet')`);
       total += Number(reader.getRowObjects()[0]!.n);
     }
     return total;
@@ -137,13 +142,13 @@ async function main(): Promise<void> {
     const generated = path.join(root, "generated");
     console.log(`generating ${flags.users} users × ${flags.days} days in ${SLICES} time slices under ${root} ...`);
     const gen = pulse(generated, "produce", "--to", "landing", "--synthetic", "--users", String(flags.users), "--days", String(flags.days), "--seed", "7", "--batches", String(SLICES));
-    const slices = new Set(fs.readdirSync(path.join(homePaths(generated).landing, "kafka_multiplex")).map(sliceOf)).size;
+    const slices = new Set(fs.readdirSync(path.join(devState(generated).landing, "kafka_multiplex")).map(sliceOf)).size;
     console.log(`  ${gen.seconds.toFixed(1)} s; ${slices} slices hold events`);
 
     for (const [index, scenario] of SCENARIOS.entries()) {
       const onTime = path.join(root, `on-time-${index}`);
       const late = path.join(root, `late-${index}`);
-      const zone = splitZone(generated, onTime, late, scenario.share);
+      const zone = splitZone(path.join(generated, "dev"), onTime, late, scenario.share);
       console.log(
         `\nscenario ${scenario.name}: on time ${zone.onTimeLines.toLocaleString("en-US")} lines in ${zone.onTimeFiles} files; late ` +
           `${zone.lateLines.toLocaleString("en-US")} lines (+${((100 * zone.lateLines) / zone.onTimeLines).toFixed(2)}%) in ${zone.lateFiles} files`,
@@ -160,7 +165,7 @@ async function main(): Promise<void> {
         let baseline: Timed | undefined;
         if (index === 0) {
           const database = path.join(root, `baseline-${run}.duckdb`);
-          baseline = timed(process.execPath, [...process.execArgv, process.argv[1]!, "--baseline", homePaths(home).lake, "--database", database]);
+          baseline = timed(process.execPath, [...process.execArgv, process.argv[1]!, "--baseline", devState(home).lake, "--database", database]);
           fs.rmSync(database, { force: true });
         }
         landZone(late, home);

@@ -25,7 +25,7 @@ export const RunProgress = z.object({
 });
 export type RunProgress = z.infer<typeof RunProgress>;
 
-/** Records a run's action events into `$PULSE_HOME/run-progress.json`; each write replaces the file by rename. */
+/** Records a run's action events into `$PULSE_HOME/<env>/run-progress.json`; each write replaces the file by rename. */
 export class RunProgressWriter {
   private readonly state: RunProgress;
   private readonly file: string;
