@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { Kafka, logLevel } from "kafkajs";
+import { ensureTopicsReady } from "../../lib/kafkaTopics.js";
 import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST } from "../../services/services.js";
 import { PACKAGE_ROOT } from "../../lib/home.js";
 import { bronzeFilesAsRead } from "../../lake/lakeReader.js";
@@ -138,5 +139,19 @@ export async function committedOffsets(group: string, topics: string[], brokers 
     return result;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Sends raw bytes to a topic (the producer sink only sends text payloads, poison needs arbitrary bytes). */
+export async function sendRaw(topic: string, values: (string | Buffer)[]): Promise<void> {
+  const kafka = kafkaClient();
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  await Promise.all([admin.connect(), producer.connect()]);
+  try {
+    await ensureTopicsReady(admin, [{ topic, numPartitions: 1 }]);
+    await producer.send({ topic, messages: values.map((value, i) => ({ key: String(i), value })) });
+  } finally {
+    await Promise.all([admin.disconnect(), producer.disconnect()]);
   }
 }

@@ -1,11 +1,10 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ensureTopicsReady } from "../../lib/kafkaTopics.js";
 import { produceToKafka } from "../../produce/toKafka.js";
 import { replayRecords } from "../../produce/replay.js";
 import type { ProducerRecord } from "../../produce/producerRecord.js";
-import { KAFKA_BROKERS, REFERENCE, SET1, SET1_TOTAL, committedOffsets, kafkaClient, lakeQuery, multiplexCount, startCli, tempHome, topicCounts, uniquePrefix, waitFor } from "./helpers.js";
+import { KAFKA_BROKERS, REFERENCE, SET1, SET1_TOTAL, committedOffsets, kafkaClient, lakeQuery, sendRaw, multiplexCount, startCli, tempHome, topicCounts, uniquePrefix, waitFor } from "./helpers.js";
 
 const quiet = () => undefined;
 
@@ -15,20 +14,6 @@ async function produceSet1(prefix: string): Promise<number> {
 
 function ingestArgs(home: string, prefix: string, group: string, extra: string[] = []): string[] {
   return ["ingest", "--source", "kafka", "--brokers", KAFKA_BROKERS, "--topic-prefix", prefix, "--group", group, "--home", home, "--progress-interval", "1", ...extra];
-}
-
-/** Sends raw bytes to a topic (the producer sink only sends text payloads, poison needs arbitrary bytes). */
-async function sendRaw(topic: string, values: (string | Buffer)[]): Promise<void> {
-  const kafka = kafkaClient();
-  const admin = kafka.admin();
-  const producer = kafka.producer();
-  await Promise.all([admin.connect(), producer.connect()]);
-  try {
-    await ensureTopicsReady(admin, [{ topic, numPartitions: 1 }]);
-    await producer.send({ topic, messages: values.map((value, i) => ({ key: String(i), value })) });
-  } finally {
-    await Promise.all([admin.disconnect(), producer.disconnect()]);
-  }
 }
 
 async function* records(list: ProducerRecord[]): AsyncGenerator<ProducerRecord> {
