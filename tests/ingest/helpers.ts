@@ -32,6 +32,11 @@ export interface CliProcess {
   exited: Promise<number | string>;
 }
 
+/** `pulse ingest --source kafka` of the topics under `prefix`, in group `<prefix>group`, progress every second. */
+export function kafkaIngestArgs(home: string, prefix: string, extra: string[] = [], brokers = KAFKA_BROKERS): string[] {
+  return ["ingest", "--source", "kafka", "--brokers", brokers, "--topic-prefix", prefix, "--group", `${prefix}group`, "--home", home, "--progress-interval", "1", ...extra];
+}
+
 /** Runs `pulse <args>` from source in its own process, as an operator would, so it can be signalled and killed. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(PACKAGE_ROOT, "cli", "main.ts"), ...args], {

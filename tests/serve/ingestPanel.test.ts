@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
-import { KAFKA_BROKERS, multiplexCount, sendRaw, startCli, tempHome, uniquePrefix, waitFor, type CliProcess } from "../ingest/helpers.js";
+import { kafkaIngestArgs, multiplexCount, sendRaw, startCli, tempHome, uniquePrefix, waitFor, type CliProcess } from "../ingest/helpers.js";
 import { launchChromium, startServe, type Served } from "./serveHarness.js";
 
 describe("pulse serve: the ingest beside the pipeline", { timeout: 300_000 }, () => {
@@ -23,23 +23,7 @@ describe("pulse serve: the ingest beside the pipeline", { timeout: 300_000 }, ()
     const prefix = uniquePrefix("serve-ingest");
     const valid = (t: number) => JSON.stringify({ device_id: 118440, time: t, heartrate: 61 });
     await sendRaw(`${prefix}bpm`, [valid(1678410000), "not json {", valid(1678410001), JSON.stringify({ device_id: 118440, heartrate: 70 })]);
-    ingest = startCli([
-      "ingest",
-      "--source",
-      "kafka",
-      "--brokers",
-      KAFKA_BROKERS,
-      "--topic-prefix",
-      prefix,
-      "--topics",
-      "bpm",
-      "--group",
-      `${prefix}group`,
-      "--home",
-      home,
-      "--progress-interval",
-      "1",
-    ]);
+    ingest = startCli(kafkaIngestArgs(home, prefix, ["--topics", "bpm"]));
     await waitFor("the valid readings in bronze", async () => (await multiplexCount(home)) === 2, 60_000, 250, ingest);
 
     served = await startServe(home);
