@@ -43,7 +43,8 @@ describe("pulse --help", () => {
       expect(result.stdout).toContain(`Usage: pulse ${name} `);
       for (const flag of flags) expect(result.stdout, `pulse ${name} --help lists ${flag}`).toMatch(new RegExp(`^\\s+${flag}\\b`, "m"));
     }
-  });
+    // One CLI start per command path (18 of them): beside a full suite on 2 cores each took up to 8 s.
+  }, 300_000);
 
   it("`pulse help <command>` is the command's help, and `pulse` alone prints help and exits 2", async () => {
     const help = await pulse(["help", "query"]);
