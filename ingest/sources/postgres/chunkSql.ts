@@ -1,7 +1,8 @@
 import { BRONZE_DATA_COLUMNS } from "../../../lake/bronzeTables.js";
 import { sqlIdentifier, sqlString, sqlTimestampMicros } from "../../../lake/sqlText.js";
 import { csvLayout, type CsvFeed } from "../../landing/landingFeeds.js";
-import { CURSOR_FIELD, KEY_FIELD } from "./copySql.js";
+import { CURSOR_FIELD, KEY_FIELD, cursorFromText } from "./copySql.js";
+import type { CursorKind } from "./sourceTable.js";
 
 /**
  * One COPY chunk file, checked and deduplicated, as rows to stage: `_source` (`postgres:<schema>.<table>#<key>`),
@@ -10,21 +11,18 @@ import { CURSOR_FIELD, KEY_FIELD } from "./copySql.js";
  * types already hold integers and text; what remains to check is what a CSV line could also get wrong: required
  * fields empty, and numbers that are not finite (double precision allows NaN and ±Infinity).
  */
-export function checkedChunkSql(feed: CsvFeed, file: string, prefix: string, seenTable: string): string {
+export function checkedChunkSql(feed: CsvFeed, cursorKind: CursorKind, file: string, prefix: string, seenTable: string): string {
   const fields = csvLayout(feed).fields;
-  const readColumns = [`'${KEY_FIELD}': 'VARCHAR'`, `'${CURSOR_FIELD}': 'BIGINT'`, ...fields.map((f) => `${sqlString(f.name)}: ${f.duckdbType === "DOUBLE" ? "'VARCHAR'" : sqlString(f.duckdbType)}`)];
+  const readColumns = [`'${KEY_FIELD}': 'VARCHAR'`, `'${CURSOR_FIELD}': 'VARCHAR'`, ...fields.map((f) => `${sqlString(f.name)}: ${sqlString(f.duckdbType)}`)];
   const problems = fields.flatMap((f) => {
     const name = sqlIdentifier(f.name);
-    return [
-      ...(f.required ? [`WHEN ${name} IS NULL THEN '${f.name} is empty'`] : []),
-      ...(f.duckdbType === "DOUBLE" ? [`WHEN ${name} IS NOT NULL AND NOT coalesce(isfinite(TRY_CAST(${name} AS DOUBLE)), false) THEN '${f.name} must be a finite number'`] : []),
-    ];
+    return [...(f.required ? [`WHEN ${name} IS NULL THEN '${f.name} is empty'`] : []), ...(f.duckdbType === "DOUBLE" ? [`WHEN NOT isfinite(${name}) THEN '${f.name} must be a finite number'`] : [])];
   });
-  const typed = fields.map((f) => (f.duckdbType === "DOUBLE" ? `CASE WHEN reason IS NULL THEN TRY_CAST(${sqlIdentifier(f.name)} AS DOUBLE) END AS ${sqlIdentifier(f.name)}` : sqlIdentifier(f.name)));
+  const typed = fields.map((f) => sqlIdentifier(f.name));
   const rawJson = `to_json(struct_pack(${[KEY_FIELD, ...fields.map((f) => f.name)].map((n) => `${sqlIdentifier(n)} := ${sqlIdentifier(n)}`).join(", ")}))::VARCHAR`;
   return `
     WITH chunk AS (
-      SELECT ${sqlString(prefix)} || ${KEY_FIELD} AS _source, ${CURSOR_FIELD} AS _source_line, *
+      SELECT ${sqlString(prefix)} || ${KEY_FIELD} AS _source, ${cursorFromText(cursorKind, CURSOR_FIELD)} AS _source_line, * EXCLUDE (${CURSOR_FIELD})
       FROM read_csv(${sqlString(file)}, columns = {${readColumns.join(", ")}}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"')
     ),
     fresh AS (SELECT * FROM chunk ANTI JOIN ${sqlIdentifier(seenTable)} AS seen USING (_source, _source_line)),

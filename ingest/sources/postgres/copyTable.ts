@@ -52,7 +52,7 @@ export async function copyTablePass(options: CopyPassOptions): Promise<void> {
   const onChunk = async (file: string, total: number): Promise<void> => {
     try {
       if (options.signal?.aborted) throw new Error("stopped");
-      await writer.stageQuery(STAGED, checkedChunkSql(source.feed, file, prefix, lake.seenTable));
+      await writer.stageQuery(STAGED, checkedChunkSql(source.feed, source.cursor.kind, file, prefix, lake.seenTable));
       const [counts] = await writer.readRows(`SELECT count(*) FILTER (WHERE reason IS NULL)::INTEGER AS good, count(reason)::INTEGER AS bad, max(_source_line)::VARCHAR AS cursor FROM ${STAGED}`);
       const good = Number(counts?.good ?? 0);
       const bad = Number(counts?.bad ?? 0);

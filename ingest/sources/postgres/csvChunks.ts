@@ -7,13 +7,17 @@ const QUOTE = 0x22;
 /**
  * Splits a CSV byte stream (COPY … TO STDOUT (FORMAT csv)) into files of `rowsPerChunk` rows, cut only at row ends:
  * a newline inside a quoted field is not one (a `""` escape toggles the quote state twice). Each full file is handed
- * to `onChunk`, and the stream waits for it (backpressure reaches PostgreSQL), so memory holds one chunk at most.
+ * to `onChunk` in order. While one chunk is processed (DuckDB) the next one is read (PostgreSQL), as both take
+ * about as long; reading waits once the next chunk is full (backpressure reaches PostgreSQL), so memory holds
+ * two chunks at most.
  */
 export class CsvChunker extends Writable {
   private parts: Buffer[] = [];
   private rows = 0;
   private inQuotes = false;
   private index = 0;
+  /** The chunk being processed, if any; a failure surfaces at the next write or at the end. */
+  private processing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly rowsPerChunk: number,
@@ -28,7 +32,9 @@ export class CsvChunker extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.flush().then(() => callback(), callback);
+    this.flush()
+      .then(() => this.processing)
+      .then(() => callback(), callback);
   }
 
   private async take(buffer: Buffer): Promise<void> {
@@ -53,11 +59,14 @@ export class CsvChunker extends Writable {
 
   private async flush(): Promise<void> {
     if (this.rows === 0) return;
+    await this.processing;
     const file = this.chunkPath(this.index++);
     fs.writeFileSync(file, Buffer.concat(this.parts));
     const rows = this.rows;
     this.parts = [];
     this.rows = 0;
-    await this.onChunk(file, rows);
+    this.processing = this.onChunk(file, rows);
+    // Observed at the next flush or at the end; until then a rejection must not count as unhandled.
+    this.processing.catch(() => undefined);
   }
 }

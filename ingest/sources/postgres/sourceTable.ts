@@ -46,12 +46,6 @@ export function columnExpression(column: string, pgType: string, bronzeType: Bro
   return undefined;
 }
 
-/** The cursor as a BIGINT (µs since the epoch for timestamps), the form bronze's `_source_line` keeps. */
-export function cursorExpression(column: string, kind: CursorKind): string {
-  const name = pg.escapeIdentifier(column);
-  return kind === "timestamp" ? `(extract(epoch from ${name}) * 1000000)::bigint` : `${name}::bigint`;
-}
-
 /**
  * Reads the table's columns from the catalog and checks them against the bronze contract, before anything is
  * copied: a missing table or column, or a type that does not fit, is a UserError naming it.
