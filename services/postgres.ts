@@ -47,11 +47,17 @@ export function postgresUrl(port: number, database: string): string {
   return `postgres://${POSTGRES_USER}@127.0.0.1:${port}/${database}`;
 }
 
+/** The cluster's data directory for a port and service folder (see `runAs`). */
+export function postgresDataDir(port: number, dir: string): string {
+  const as = runAs();
+  return as ? path.join(as.dataParent, `${POSTGRES_MAJOR}-${port}`) : path.join(dir, "data");
+}
+
 /** Creates the cluster on first use (initdb), then starts postgres on 127.0.0.1:<port> and waits until it answers. */
 export async function startPostgres(opts: PostgresOptions): Promise<PidRecord> {
   const bin = postgresBinDir();
   const as = runAs();
-  const dataDir = as ? path.join(as.dataParent, `${POSTGRES_MAJOR}-${opts.port}`) : path.join(opts.dir, "data");
+  const dataDir = postgresDataDir(opts.port, opts.dir);
   fs.mkdirSync(opts.dir, { recursive: true });
   if (!fs.existsSync(path.join(dataDir, "PG_VERSION"))) {
     fs.rmSync(dataDir, { recursive: true, force: true });
