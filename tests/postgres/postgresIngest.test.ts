@@ -4,11 +4,19 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { homePaths } from "../../lib/home.js";
 import { startCli, waitFor } from "../ingest/helpers.js";
+import { query } from "../landing/landingTestHome.js";
 import { PROJECT, tempHome } from "../pipeline/pipelineHarness.js";
 import { pulseCli as pulse } from "../pipeline/referenceChecks.js";
 import { demoDatabase, sql } from "./postgresTestDb.js";
 
 const CLI = path.join(PROJECT, "dist", "cli", "main.js");
+
+/** The rows of a bronze table's committed lake files, read without the CLI (which a polling test races). */
+async function lakeRows(home: string, table: string): Promise<Record<string, unknown>[]> {
+  const files = (await readdir(path.join(homePaths(home).bronze, table)).catch(() => [] as string[])).filter((f) => f !== "_empty.parquet");
+  if (files.length === 0) return [];
+  return query(`SELECT * FROM read_parquet([${files.map((f) => `'${path.join(homePaths(home).bronze, table, f)}'`).join(", ")}])`);
+}
 
 /** `pulse --home home args…` without throwing: exit code and output, for the failure cases. */
 function pulseResult(home: string, ...args: string[]): { status: number | null; output: string } {
@@ -39,6 +47,21 @@ describe("pulse ingest --source postgres", () => {
     // A third pass re-reads the window and writes nothing.
     ingestOnce(home, url, "--tables", "gym_logins", "--overlap", "60s");
     expect(rows(home, "select count(*) as n from bronze.gym_logins")).toEqual([{ n: 12 }]);
+  });
+
+  it("polls: rows inserted while it runs arrive, and SIGTERM stops it with exit 0", async () => {
+    const url = await demoDatabase("poll");
+    const home = tempHome();
+    await sql(url, "INSERT INTO registered_users (user_id, device_id, mac_address, registration_timestamp) VALUES (1, 10, 'a', 100)");
+    const ingest = startCli(["ingest", "--source", "postgres", "--url", url, "--interval", "200ms", "--home", home]);
+    const count = async () => Number((await lakeRows(home, "registered_users")).length);
+    await waitFor("the first row", async () => (await count()) === 1, 60_000, 200, ingest);
+    await sql(url, "INSERT INTO registered_users (user_id, device_id, mac_address, registration_timestamp) VALUES (2, 20, 'b', 200)");
+    await waitFor("the second row", async () => (await count()) === 2, 60_000, 200, ingest);
+    expect(ingest.output()).toMatch(/registered_users: 1 rows \([\d,]+ rows\/s\), 0 dead letters, cursor \d{4}-\d\d-\d\dT/);
+    ingest.child.kill("SIGTERM");
+    expect(await ingest.exited).toBe(0);
+    expect(await count()).toBe(2);
   });
 
   it("sends a later logout to silver as an update of the visit", async () => {

@@ -76,6 +76,8 @@ export async function runPostgresIngest(options: PostgresIngestOptions): Promise
         await ingestConnected(options, writer, paths, target);
         return;
       } catch (error) {
+        // A stop request ends a pass at its next chunk; what was committed stays, and the next run resumes from it.
+        if (options.signal?.aborted) return;
         if (!isConnectionError(error)) throw error;
         const why = `cannot reach PostgreSQL at ${target}: ${error instanceof Error ? error.message || String((error as { code?: string }).code) : String(error)}`;
         if (options.intervalMs === undefined) throw new UserError(`postgres: ${why}`, 1);
