@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { homePaths } from "../../lib/home.js";
@@ -45,5 +45,30 @@ describe("pulse ingest --source postgres killed with SIGKILL mid-copy", () => {
       ),
     ) as Record<string, number>[];
     expect(counts).toEqual([{ rows: ROWS - DEAD, keys: ROWS - DEAD, dead: DEAD, dead_keys: DEAD }]);
+  });
+
+  it("recovers a chunk whose dead letters committed but whose rows did not (a kill between the two renames)", async () => {
+    const url = await demoDatabase("between");
+    const home = tempHome();
+    const at = (hours: number) => new Date(Date.UTC(2026, 0, 1, hours)).toISOString();
+    const insert = (mac: string | null, hours: number) => sql(url, "INSERT INTO gym_logins (mac_address, gym, login, updated_at) VALUES ($1, 1, 100, $2)", [mac, at(hours)]);
+    const ingest = () => pulse(home, "ingest", "--source", "postgres", "--once", "--url", url, "--tables", "gym_logins", "--overlap", "1s");
+    await insert("a", 0);
+    ingest();
+    // One chunk: a row at +1 h, a dead letter at +2 h. Its dead letters commit first, then its rows.
+    await insert("b", 1);
+    await insert(null, 2);
+    ingest();
+    const folder = path.join(homePaths(home).bronze, "gym_logins");
+    const files = (await readdir(folder)).filter((n) => n !== "_empty.parquet").sort();
+    expect(files).toHaveLength(2);
+    // The state a kill right after the dead-letter rename leaves: the chunk's row batch is not in the lake.
+    await rm(path.join(folder, files[1]!));
+    ingest();
+    const got = JSON.parse(
+      pulse(home, "query", "--format", "json", "select (select string_agg(mac_address, ',' order by mac_address) from bronze.gym_logins) as macs, (select count(*) from bronze.dead_letters) as dead"),
+    ) as Record<string, unknown>[];
+    // Had the dead letter's cursor (+2 h) counted as progress, "b" (+1 h, far below it) would be lost.
+    expect(got).toEqual([{ macs: "a,b", dead: 1 }]);
   });
 });
