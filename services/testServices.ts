@@ -13,7 +13,7 @@ export interface TestServices {
 }
 
 /**
- * For vitest globalSetup: makes sure Kafka, the Pub/Sub and the BigQuery emulator listen on loopback, starting only what
+ * For vitest globalSetup: makes sure Kafka, the Pub/Sub and the BigQuery emulator and PostgreSQL listen on loopback, starting only what
  * is missing, and remembers what it started so teardown leaves a developer's own `services:up` running.
  */
 export async function ensureTestServices(log: (line: string) => void = (line) => process.stderr.write(`[services] ${line}\n`)): Promise<TestServices> {
