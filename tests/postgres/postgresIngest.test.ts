@@ -49,6 +49,19 @@ describe("pulse ingest --source postgres", () => {
     expect(rows(home, "select count(*) as n from bronze.gym_logins")).toEqual([{ n: 12 }]);
   });
 
+  it("takes an integer cursor (the bigserial key) with an overlap in values", async () => {
+    const url = await demoDatabase("serial");
+    const home = tempHome();
+    const add = (n: number) => sql(url, `INSERT INTO registered_users (user_id, device_id, mac_address, registration_timestamp) SELECT i, i, 'm' || i, 100 FROM generate_series(1, ${n}) AS i`);
+    await add(3);
+    ingestOnce(home, url, "--tables", "registered_users", "--cursor-column", "id", "--overlap-values", "2");
+    await add(2);
+    ingestOnce(home, url, "--tables", "registered_users", "--cursor-column", "id", "--overlap-values", "2");
+    expect(rows(home, "select _source, _source_line from bronze.registered_users order by _source_line")).toEqual(
+      [1, 2, 3, 4, 5].map((id) => ({ _source: `postgres:public.registered_users#${id}`, _source_line: id })),
+    );
+  });
+
   it("polls: rows inserted while it runs arrive, and SIGTERM stops it with exit 0", async () => {
     const url = await demoDatabase("poll");
     const home = tempHome();

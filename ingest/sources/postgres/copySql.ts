@@ -18,10 +18,11 @@ export const CURSOR_FIELD = "_cursor";
  */
 export function copySql(source: SourceTable, lowCursor: bigint | undefined): string {
   const cursor = pg.escapeIdentifier(source.cursor.column);
-  const select = [`${pg.escapeIdentifier(source.key)}::text`, cursor, ...source.columns.map((c) => c.expression)];
-  const from = `${pg.escapeIdentifier(source.schema)}.${pg.escapeIdentifier(source.table)}`;
+  // Aliased, and ordered by the qualified column: the key may be the cursor itself (a bigserial id).
+  const select = [`${pg.escapeIdentifier(source.key)}::text AS ${KEY_FIELD}`, `${cursor} AS ${CURSOR_FIELD}`, ...source.columns.map((c) => c.expression)];
+  const from = `${pg.escapeIdentifier(source.schema)}.${pg.escapeIdentifier(source.table)} AS source`;
   const where = lowCursor === undefined ? "" : ` WHERE ${cursor} >= ${cursorLiteral(source, lowCursor)}`;
-  return `COPY (SELECT ${select.join(", ")} FROM ${from}${where} ORDER BY ${cursor}) TO STDOUT (FORMAT csv)`;
+  return `COPY (SELECT ${select.join(", ")} FROM ${from}${where} ORDER BY source.${cursor}) TO STDOUT (FORMAT csv)`;
 }
 
 /** A cursor value (as bronze stores it) back in the column's type, so the WHERE can use the column's index. */
