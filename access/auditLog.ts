@@ -28,7 +28,7 @@ export function statementHash(text: string): string {
  */
 export function appendAudit(home: string, record: AuditRecord, now: Date = new Date()): void {
   const line = JSON.stringify({
-    at: now.toISOString(),
+    logged_at: now.toISOString(),
     kind: record.kind,
     role: record.role,
     environment: record.environment,
@@ -42,7 +42,7 @@ export function appendAudit(home: string, record: AuditRecord, now: Date = new D
 }
 
 const COLUMNS = {
-  at: "TIMESTAMP",
+  logged_at: "TIMESTAMP",
   kind: "VARCHAR",
   role: "VARCHAR",
   environment: "VARCHAR",

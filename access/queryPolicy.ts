@@ -36,7 +36,7 @@ export function decideRead(reads: StatementReads | NotSelect, context: RoleConte
   const tables = tablesRead(reads);
   const refuse = (reason: string): QueryDecision => ({ allowed: false, tablesRead: tables, reason });
   const who = `role ${context.role} (environment ${context.environment})`;
-  if ("error" in reads) return refuse(`${who} may run SELECT statements only; DuckDB's parser says: ${reads.error}`);
+  if ("error" in reads) return refuse(reads.notSelect ? `${who} may run SELECT statements only` : `the SQL does not parse: ${reads.error}`);
   if (reads.tableFunctions.length > 0) return refuse(`${who} may not call table functions (${[...new Set(reads.tableFunctions)].join(", ")}): they read files, not tables`);
   for (const table of reads.tables) {
     if (isCte(reads, table)) continue;

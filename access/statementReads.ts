@@ -24,6 +24,8 @@ export interface StatementReads {
 /** The SQL is not only SELECT statements (DuckDB serializes nothing else), or does not parse. */
 export interface NotSelect {
   error: string;
+  /** DuckDB parsed it, but it holds a statement other than SELECT. */
+  notSelect: boolean;
 }
 
 type Json = unknown;
@@ -39,8 +41,8 @@ export async function statementReads(sql: string): Promise<StatementReads | NotS
   try {
     const connection = await instance.connect();
     const reader = await connection.runAndReadAll("select json_serialize_sql($1::varchar) as tree", [sql]);
-    const tree = JSON.parse(String(reader.getRowObjects()[0]!.tree)) as { error: boolean; error_message?: string; statements?: Json[] };
-    if (tree.error) return { error: tree.error_message ?? "the SQL could not be parsed" };
+    const tree = JSON.parse(String(reader.getRowObjects()[0]!.tree)) as { error: boolean; error_type?: string; error_message?: string; statements?: Json[] };
+    if (tree.error) return { error: tree.error_message ?? "the SQL could not be parsed", notSelect: tree.error_type === "not implemented" };
     const reads: StatementReads = { tables: [], ctes: new Set(), tableFunctions: [], columns: new Set(), star: false };
     walk(tree.statements, reads);
     connection.closeSync();
