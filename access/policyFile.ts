@@ -51,21 +51,19 @@ export type AccessPolicy = z.infer<typeof policySchema> & { file: string };
 export type EnvironmentPolicy = z.infer<typeof environment>;
 export type RowAccessPolicy = EnvironmentPolicy["row_access"][number];
 
-/** A zod issue as a line naming the file, the key and, for enums and record keys, the allowed values. */
+/** A zod issue as a line naming the file, the key and, for enums and keys, the allowed values. */
 function issueLine(file: string, issue: z.core.$ZodIssue): string {
   const key = issue.path.map(String).join(".") || "(top level)";
-  const allowed =
-    issue.code === "invalid_value"
-      ? ` (allowed: ${issue.values.map(String).join(", ")})`
-      : issue.code === "invalid_key" || (issue.code === "unrecognized_keys" && issue.path.length <= 1)
-        ? ` (allowed: ${allowedKeys(issue.path).join(", ")})`
-        : "";
+  const keys = issue.code === "invalid_key" || issue.code === "unrecognized_keys" ? allowedKeys(issue.path) : undefined;
+  const allowed = issue.code === "invalid_value" ? ` (allowed: ${issue.values.map(String).join(", ")})` : keys ? ` (allowed: ${keys.join(", ")})` : "";
   return `${file}: ${key}: ${issue.message}${allowed}`;
 }
 
-function allowedKeys(issuePath: PropertyKey[]): string[] {
+/** The keys allowed where a key was refused: the top level's, or a role where roles are the keys. */
+function allowedKeys(issuePath: PropertyKey[]): string[] | undefined {
   if (issuePath.length === 0) return ["roles", "tables", "environments"];
-  return [...ROLES];
+  const parent = String(issuePath.at(-1));
+  return ["roles", "access", "principals"].includes(parent) ? [...ROLES] : undefined;
 }
 
 /** Reads and validates `<projectDir>/access.yaml`; every problem is reported with the file and key. */
@@ -85,8 +83,6 @@ export function loadAccessPolicy(projectDir: string): AccessPolicy {
   }
   const result = policySchema.safeParse(parsed ?? {});
   if (!result.success) throw new UserError(result.error.issues.map((issue) => issueLine(file, issue)).join("\n"), 2);
-  const missing = ROLES.filter((role) => !result.data.roles[role]);
-  if (missing.length > 0) throw new UserError(`${file}: roles: ${missing.join(", ")} not declared (every role must be: ${ROLES.join(", ")})`, 2);
   return { ...result.data, file };
 }
 
