@@ -9,9 +9,13 @@ import { REPO } from "../runner/helpers.js";
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
+// The YAML document, edited freely to break it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Document = Record<string, any>;
+
 /** The project's access.yaml, changed by `edit`, in a folder of its own. */
-function withPolicy(edit: (policy: Record<string, any>) => void): string {
-  const policy = yaml.load(fs.readFileSync(path.join(REPO, "access.yaml"), "utf8")) as Record<string, any>;
+function withPolicy(edit: (policy: Document) => void): string {
+  const policy = yaml.load(fs.readFileSync(path.join(REPO, "access.yaml"), "utf8")) as Document;
   edit(policy);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-access-file-"));
   dirs.push(dir);
