@@ -1,9 +1,11 @@
+import { UserError } from "../lib/errors.js";
 import type { GrantsPlan } from "./grantsPlan.js";
 
 /**
  * The slice of @google-cloud/bigquery `grants apply` uses; the real client satisfies it. The BigQuery emulator
  * (goccy 0.8.1) answers GRANT with success without checking the table exists and refuses CREATE ROW ACCESS POLICY
- * ("Statement not supported"), so tests drive this through a recording client at exactly this boundary.
+ * ("Statement not supported"), so tests check the statements sent through a recording client at exactly this
+ * boundary; the emulator does keep policy tags in schemas, which tests/access/grantsEmulator.test.ts checks.
  */
 export interface GrantsClient {
   createQueryJob(options: { query: string; location?: string }): Promise<[{ getQueryResults(): Promise<unknown> }, ...unknown[]]>;
@@ -40,7 +42,7 @@ export async function applyGrants(plan: GrantsPlan, client: GrantsClient, option
       const [job] = await client.createQueryJob({ query, location: options.location });
       await job.getQueryResults();
     } catch (error) {
-      throw new Error(`grants apply: BigQuery refused\n  ${query}\n${(error as Error).message}`, { cause: error });
+      throw new UserError(`grants apply: BigQuery refused\n  ${query}\n${(error as Error).message}`, 1);
     }
   }
   const byTable = new Map<string, Map<string, string>>();
