@@ -7,11 +7,10 @@ import { BRONZE_TABLE_NAMES } from "../lake/bronzeTables.js";
 import { bronzeViewStatements } from "../lake/bronzeViews.js";
 import { DuckDbAdapter } from "./adapters/duckdb/duckdbAdapter.js";
 import { sqlIdentifier, sqlString } from "../lake/sqlText.js";
-import { HISTORY_SCHEMA } from "./history/runHistory.js";
 import type { StatementRows } from "./adapters/duckdb/userStatements.js";
 import { openLocalWarehouse } from "./localWarehouse.js";
 import { askRunningRun } from "./readServer.js";
-import { appendAudit, auditLogQuery, statementHash } from "../access/auditLog.js";
+import { appendAudit, statementHash } from "../access/auditLog.js";
 import { decideRead, tablesRead, type RoleContext } from "../access/queryPolicy.js";
 import { roleViewStatements, type SourceRelation } from "../access/roleViews.js";
 import { statementReads } from "../access/statementReads.js";
@@ -147,14 +146,10 @@ async function readDirectly(request: QueryRequest): Promise<StatementRows[]> {
   try {
     const tables = BRONZE_TABLE_NAMES.filter((table) => hasParquet(path.join(paths.bronze, table)));
     await warehouse.execute(`attach ':memory:' as ${sqlIdentifier(LAKE_CATALOG)}`);
-    if (tables.length > 0) {
-      const [schema, ...views] = bronzeViewStatements(paths.lake, { catalog: LAKE_CATALOG });
-      await warehouse.execute(schema!);
-      for (const [index, view] of views.entries()) if (tables.includes(BRONZE_TABLE_NAMES[index]!)) await warehouse.execute(view);
-    }
-    await warehouse.execute(`create schema ${sqlIdentifier(LAKE_CATALOG)}.${HISTORY_SCHEMA}`);
-    await warehouse.execute(`create view ${sqlIdentifier(LAKE_CATALOG)}.${HISTORY_SCHEMA}.audit_log as ${auditLogQuery(request.home)}`);
-    await warehouse.execute(`set search_path = '${request.database.replace(/'/g, "''")}.main,${LAKE_CATALOG}.bronze,${LAKE_CATALOG}.${HISTORY_SCHEMA}'`);
+    const [schema, ...views] = bronzeViewStatements(paths.lake, { catalog: LAKE_CATALOG });
+    await warehouse.execute(schema!);
+    for (const [index, view] of views.entries()) if (tables.includes(BRONZE_TABLE_NAMES[index]!)) await warehouse.execute(view);
+    await warehouse.execute(`set search_path = '${request.database.replace(/'/g, "''")}.main,${LAKE_CATALOG}.bronze'`);
     if (request.access) for (const statement of roleViewStatements(request.access, await sourceRelations(warehouse, request.database))) await warehouse.execute(statement);
     await warehouse.execute("set lock_configuration = true");
     return await warehouse.userStatements(request.sql, { allowWrites: false });
@@ -163,7 +158,7 @@ async function readDirectly(request: QueryRequest): Promise<StatementRows[]> {
   }
 }
 
-/** Every relation a role's view may stand for: the warehouse's, with the lake's bronze and the audit log over the file's. */
+/** Every relation a role's view may stand for: the warehouse's (the audit log among them), with the lake's bronze over the file's. */
 async function sourceRelations(warehouse: DuckDbAdapter, database: string): Promise<SourceRelation[]> {
   const rows = await warehouse.query(
     `select database_name, schema_name, table_name, column_name, data_type from duckdb_columns()

@@ -6,11 +6,11 @@ import { BigQueryAdapter, createBigQueryClient } from "./adapters/bigquery/bigqu
 import type { BigQueryClientLike } from "./adapters/bigquery/bigqueryClient.js";
 import { compileProject, projectSignature, type ProjectConfigOverride } from "./compile/compile.js";
 import { targetName, type CompiledGraph, type Target } from "./compile/graph.js";
-import { appendAudit, statementHash } from "../access/auditLog.js";
+import { appendAudit, auditLogQuery, statementHash } from "../access/auditLog.js";
 import { DEFAULT_ENVIRONMENT } from "../access/policyFile.js";
 import { executeGraph, type ExecuteOptions } from "./execute/executeGraph.js";
 import type { RunSummary } from "./execute/results.js";
-import { recordRun } from "./history/runHistory.js";
+import { HISTORY_SCHEMA, recordRun } from "./history/runHistory.js";
 import { readTableSemantics, recordTableSemantics } from "./history/tableSemantics.js";
 import { recordTableRows, shrunkRefusals, takeRecordedRows, type Shrunk } from "./history/tableRows.js";
 import { redactCommandLine } from "./history/redactCommand.js";
@@ -168,6 +168,8 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
           tablesRead: readByActions(graph, selected),
           allowed: true,
         });
+        // A view in the file, so readers see the log as pulse_meta.audit_log; the run recreates it as it does bronze's views.
+        await adapter.execute(`create or replace view ${HISTORY_SCHEMA}.audit_log as ${auditLogQuery(request.home)}`);
       }
       await request.afterRun?.(adapter, summary);
       return { summary, graph };
