@@ -11,7 +11,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 600_000,
-    // Kafka and the Pub/Sub emulator for tests/ingest (started only if not already running).
+    // Kafka, the emulators and PostgreSQL for tests/ingest and tests/postgres (started only if not already running).
     globalSetup: ["tests/ingest/globalSetup.ts"],
     projects: [
       { extends: true, test: { name: "core", include: ["tests/**/*.test.ts"], exclude: STREAM_SUITES, sequence: { groupOrder: 0 } } },

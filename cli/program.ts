@@ -21,6 +21,8 @@ export const COMMANDS = {
   bigquery: { summary: "bigquery init: create the project's datasets and bronze tables on BigQuery", load: () => import("./commands/bigquery.js") },
   env: { summary: "env list | env show [NAME]: what each environment resolves to, with the official dataform flags", load: () => import("./commands/env.js") },
   promote: { summary: "promote --from qa --to prod: run the target only if the source passed this exact graph", load: () => import("./commands/promote.js") },
+  grants: { summary: "grants plan|apply --env NAME: the BigQuery DCL that enforces access.yaml", load: () => import("./commands/grants.js") },
+  policy: { summary: "policy check: PII never reaches gold unmasked, owners, bronze readers, prod writers", load: () => import("./commands/policy.js") },
   demo: { summary: "the main job: synthetic data → bronze → silver → gold, then print the gold summaries", load: () => import("./commands/demo.js") },
 } satisfies Record<string, { summary: string; load: () => Promise<{ define: DefineCommand }> }>;
 

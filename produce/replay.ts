@@ -61,7 +61,7 @@ function parseEnvelope(line: string, where: string) {
   return result.data;
 }
 
-function readLines(file: DataSetFile): AsyncIterable<string> {
+export function readLines(file: DataSetFile): AsyncIterable<string> {
   const raw = createReadStream(file.path);
   const input: Readable = file.gzip ? raw.pipe(createGunzip()) : raw;
   return createInterface({ input, crlfDelay: Infinity });

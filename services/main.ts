@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { SERVICE_NAMES, servicesDown, servicesStatus, servicesUp, type ServiceName } from "./services.js";
 
-/** `npm run services:up|down [-- kafka|pubsub|bigquery]`: local Kafka (KRaft), the Pub/Sub and the BigQuery emulators for dev and tests. */
+/** `npm run services:up|down [-- kafka|pubsub|bigquery]`: local Kafka (KRaft), the Pub/Sub and the BigQuery emulators, PostgreSQL 15 for dev and tests. */
 async function main(argv: string[]): Promise<number> {
   const [action, ...names] = argv;
   const valid = SERVICE_NAMES;
   const bad = names.filter((n) => !valid.includes(n as ServiceName));
   if (bad.length > 0 || (action !== "up" && action !== "down" && action !== "status")) {
-    process.stderr.write("usage: services (up|down|status) [kafka] [pubsub] [bigquery]\n");
+    process.stderr.write("usage: services (up|down|status) [kafka] [pubsub] [bigquery] [postgres]\n");
     return 2;
   }
   const only = names.length > 0 ? (names as ServiceName[]) : valid;

@@ -107,14 +107,15 @@ export async function spawnService(opts: SpawnServiceOptions): Promise<PidRecord
 }
 
 /**
- * Stops the process group recorded in the pid file: SIGTERM (brokers shut down cleanly), then SIGKILL
- * after `graceMs`. Returns false when there was nothing of ours to stop.
+ * Stops the process group recorded in the pid file: `signal` (SIGTERM: brokers shut down cleanly; PostgreSQL
+ * needs SIGINT, as SIGTERM waits for every client to disconnect), then SIGKILL after `graceMs`. Returns false
+ * when there was nothing of ours to stop.
  */
-export async function stopService(pidFile: string, graceMs = 30_000): Promise<boolean> {
+export async function stopService(pidFile: string, graceMs = 30_000, signal: NodeJS.Signals = "SIGTERM"): Promise<boolean> {
   const record = livePid(pidFile);
   fs.rmSync(pidFile, { force: true });
   if (!record) return false;
-  signalGroup(record.pid, "SIGTERM");
+  signalGroup(record.pid, signal);
   const deadline = Date.now() + graceMs;
   while (isProcessAlive(record.pid) && Date.now() < deadline) await sleep(200);
   if (isProcessAlive(record.pid)) {

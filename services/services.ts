@@ -4,6 +4,8 @@ import { startKafkaBroker, type Log } from "./kafka.js";
 import { startPubsubEmulator } from "./pubsubEmulator.js";
 import { BIGQUERY_EMULATOR_PROJECT, ensureBigQueryEmulator, startBigQueryEmulator } from "./bigqueryEmulator.js";
 import { servicesStateDir } from "./paths.js";
+import { POSTGRES_DEMO_DATABASE, ensurePostgresDemo } from "./postgresDemo.js";
+import { postgresUrl, startPostgres } from "./postgres.js";
 import { isPortOpen, livePid, stopService, withLock } from "./process.js";
 import { sleep } from "../lib/sleep.js";
 
@@ -16,8 +18,12 @@ export const BIGQUERY_GRPC_PORT = Number(process.env.PULSE_BIGQUERY_GRPC_PORT ??
 /** As @google-cloud/bigquery reads BIGQUERY_EMULATOR_HOST: the base URL, scheme included. */
 export const BIGQUERY_EMULATOR_HOST = `http://127.0.0.1:${BIGQUERY_PORT}`;
 
-export type ServiceName = "kafka" | "pubsub" | "bigquery";
-export const SERVICE_NAMES: ServiceName[] = ["kafka", "pubsub", "bigquery"];
+export const POSTGRES_PORT = Number(process.env.PULSE_POSTGRES_PORT ?? 55432);
+/** The demo database's URL, as `pulse ingest --source postgres --url` and `PULSE_PG_URL` take it. */
+export const POSTGRES_DEMO_URL = postgresUrl(POSTGRES_PORT, POSTGRES_DEMO_DATABASE);
+
+export type ServiceName = "kafka" | "pubsub" | "bigquery" | "postgres";
+export const SERVICE_NAMES: ServiceName[] = ["kafka", "pubsub", "bigquery", "postgres"];
 /** `started`: this call launched it; `running`: something already listened on the port. */
 export type UpOutcome = "started" | "running";
 
@@ -30,16 +36,18 @@ function files(stateDir: string) {
     pubsubPid: path.join(stateDir, `pubsub-${PUBSUB_PORT}.pid`),
     bigqueryDir: path.join(stateDir, `bigquery-${BIGQUERY_PORT}`),
     bigqueryPid: path.join(stateDir, `bigquery-${BIGQUERY_PORT}.pid`),
+    postgresDir: path.join(stateDir, `postgres-${POSTGRES_PORT}`),
+    postgresPid: path.join(stateDir, `postgres-${POSTGRES_PORT}.pid`),
   };
 }
 
-/** Starts whichever of Kafka, the Pub/Sub and the BigQuery emulator is not already listening; safe to call concurrently. */
+/** Starts whichever of Kafka, the Pub/Sub and the BigQuery emulator and PostgreSQL is not already listening; safe to call concurrently. */
 export async function servicesUp(log: Log, only: ServiceName[] = SERVICE_NAMES): Promise<Record<ServiceName, UpOutcome | "skipped">> {
   const f = files(servicesStateDir());
   // The emulator's first build takes many minutes: outside the services lock, under a build lock of its own.
   if (only.includes("bigquery") && !(await isPortOpen(BIGQUERY_PORT))) await ensureBigQueryEmulator(log);
   return withLock(f.lock, async () => {
-    const outcome: Record<ServiceName, UpOutcome | "skipped"> = { kafka: "skipped", pubsub: "skipped", bigquery: "skipped" };
+    const outcome: Record<ServiceName, UpOutcome | "skipped"> = { kafka: "skipped", pubsub: "skipped", bigquery: "skipped", postgres: "skipped" };
     if (only.includes("kafka")) {
       if (await isPortOpen(KAFKA_PORT)) {
         log(`kafka: already listening on ${KAFKA_BROKERS}`);
@@ -71,6 +79,17 @@ export async function servicesUp(log: Log, only: ServiceName[] = SERVICE_NAMES):
         outcome.bigquery = "started";
       }
     }
+    if (only.includes("postgres")) {
+      if (await isPortOpen(POSTGRES_PORT)) {
+        log(`postgres: already listening on 127.0.0.1:${POSTGRES_PORT}`);
+        outcome.postgres = "running";
+      } else {
+        await startPostgres({ port: POSTGRES_PORT, dir: f.postgresDir, pidFile: f.postgresPid, log });
+        await ensurePostgresDemo(postgresUrl(POSTGRES_PORT, "postgres"));
+        log(`postgres: ready on 127.0.0.1:${POSTGRES_PORT} (export PULSE_PG_URL=${POSTGRES_DEMO_URL})`);
+        outcome.postgres = "started";
+      }
+    }
     return outcome;
   });
 }
@@ -79,6 +98,10 @@ export async function servicesUp(log: Log, only: ServiceName[] = SERVICE_NAMES):
 export async function servicesDown(log: Log, only: ServiceName[] = SERVICE_NAMES): Promise<void> {
   const f = files(servicesStateDir());
   await withLock(f.lock, async () => {
+    if (only.includes("postgres")) {
+      // SIGINT is PostgreSQL's fast shutdown: clients are disconnected, the data is checkpointed.
+      log((await stopService(f.postgresPid, 30_000, "SIGINT")) ? "postgres: stopped" : "postgres: not started by services:up, left alone");
+    }
     if (only.includes("bigquery")) {
       log((await stopService(f.bigqueryPid, 10_000)) ? "bigquery: stopped" : "bigquery: not started by services:up, left alone");
     }
@@ -97,6 +120,7 @@ export async function servicesStatus(): Promise<Record<ServiceName, { listening:
     kafka: { listening: await isPortOpen(KAFKA_PORT), ownedPid: livePid(f.kafkaPid)?.pid },
     pubsub: { listening: await isPortOpen(PUBSUB_PORT), ownedPid: livePid(f.pubsubPid)?.pid },
     bigquery: { listening: await isPortOpen(BIGQUERY_PORT), ownedPid: livePid(f.bigqueryPid)?.pid },
+    postgres: { listening: await isPortOpen(POSTGRES_PORT), ownedPid: livePid(f.postgresPid)?.pid },
   };
 }
 

@@ -3,6 +3,7 @@ import { Option, type Command } from "@commander-js/extra-typings";
 import { UserError } from "../../lib/errors.js";
 import { SOURCE_FEEDS, type SourceFeed } from "../../produce/dataSetLayout.js";
 import type { ProducerRecord } from "../../produce/producerRecord.js";
+import type { PostgresRow } from "../../produce/toPostgres.js";
 import { replayRecords, replayToLanding } from "../../produce/replay.js";
 import { syntheticRecords } from "../../produce/synthetic/records.js";
 import { produceToKafka } from "../../produce/toKafka.js";
@@ -17,7 +18,7 @@ const withProduceOptions = (command: Command) =>
   command
     .description(
       "Replays a data set laid out like the reference (1-registered_users_N.csv, …, 5-gym_logins_N.csv, any depth) " +
-        "or generates a deterministic synthetic fleet, into the landing zone, Kafka or Pub/Sub.",
+        "or generates a deterministic synthetic fleet, into the landing zone, Kafka, Pub/Sub, or the registered_users and gym_logins tables of a PostgreSQL database.",
     )
     .addHelpText(
       "after",
@@ -27,9 +28,11 @@ const withProduceOptions = (command: Command) =>
         "  pulse produce --to landing --from DIR --iteration N",
         "  pulse produce --to landing --synthetic --users N --days D --seed S [--start YYYY-MM-DD] [--batches K] [--gzip]",
         "  pulse produce --to kafka|pubsub (--from DIR --iteration N | --synthetic …)",
+        "  pulse produce --to postgres --url postgres://… (--from DIR --iteration N | --synthetic …) [--rate R]",
       ].join("\n"),
     )
-    .addOption(new Option("--to <sink>", "where the records go").choices(["landing", "kafka", "pubsub"] as const))
+    .addOption(new Option("--to <sink>", "where the records go").choices(["landing", "kafka", "pubsub", "postgres"] as const))
+    .addOption(new Option("--url <url>", "postgres: the database (the demo database of services:up has the tables)").env("PULSE_PG_URL"))
     .option("--from <dir>", "a data set to replay")
     .option("--iteration <n>", "which set to replay: files ending in _N", wholeNumber(1))
     .option("--synthetic", "generate a deterministic fleet instead")
@@ -41,7 +44,7 @@ const withProduceOptions = (command: Command) =>
     .option("--gzip", "landing: gzip every generated file")
     .addOption(brokersOption())
     .addOption(topicPrefixOption())
-    .option("--rate <r>", "messages per second (default: as fast as the broker acknowledges)", wholeNumber(1))
+    .option("--rate <r>", "messages (postgres: rows) per second (default: as fast as the broker acknowledges)", wholeNumber(1))
     .option("--partitions <n>", "kafka: partitions of topics that do not exist yet", wholeNumber(1), 3)
     .addOption(
       new Option("--timestamps <kind>", "kafka: message timestamp, the record's event time or the time it is sent (for measuring freshness)")
@@ -58,13 +61,30 @@ type Flags = ReturnType<ReturnType<typeof withProduceOptions>["opts"]>;
 export const define: DefineCommand = (command, exit) =>
   withProduceOptions(command).action(async (flags, self) => {
     const sink = flags.to;
-    if (sink === undefined) throw new UserError("produce: --to is required (landing, kafka or pubsub)");
+    if (sink === undefined) throw new UserError("produce: --to is required (landing, kafka, pubsub or postgres)");
     const given = (mode: string, names: string[]) => rejectFlags(self, names, mode);
+    if (sink !== "postgres") given(`--to ${sink}`, ["url"]);
     const source = () => records(flags, given);
     if (sink === "landing") {
       given("--to landing", ["brokers", "topicPrefix", "rate", "partitions", "timestamps", "projectId", "subscriptionPrefix"]);
       const home = homeOf(self, projectDirOf(flags), { writes: "produce --to landing" });
       return exit(flags.synthetic ? await syntheticLanding(flags, given, home) : await replayLanding(flags, given, home));
+    }
+    if (sink === "postgres") {
+      given("--to postgres", ["batches", "gzip", "brokers", "topicPrefix", "partitions", "timestamps", "projectId", "subscriptionPrefix"]);
+      if (flags.url === undefined) throw new UserError("produce --to postgres needs --url postgres://user@host:port/db (or PULSE_PG_URL)");
+      const { produceToPostgres, replayRows, syntheticRows } = await import("../../produce/toPostgres.js");
+      let rows: Iterable<PostgresRow> | AsyncIterable<PostgresRow>;
+      if (flags.synthetic) {
+        given("--synthetic", ["from", "iteration"]);
+        rows = syntheticRows(syntheticConfig(flags));
+      } else {
+        const { from, iteration } = replaySource(flags, given);
+        rows = replayRows(from, iteration);
+      }
+      const sent = await produceToPostgres(rows, { url: flags.url, rate: flags.rate, progressMs: 1000, log: (line) => process.stderr.write(`${line}\n`) });
+      process.stdout.write(`inserted ${sent.toLocaleString("en-US")} rows into PostgreSQL (${new URL(flags.url).host})\n`);
+      return exit(0);
     }
     if (sink === "kafka") {
       given("--to kafka", ["batches", "gzip", "projectId", "subscriptionPrefix"]);
