@@ -5,7 +5,7 @@ import { isProcessAlive } from "../lib/fileLock.js";
 import { DEFAULT_ENVIRONMENT } from "./environments.js";
 
 /** What a home held before environments: these move into `<home>/dev/`. */
-const SINGLE_LAYOUT = ["warehouse.duckdb", "warehouse.duckdb.wal", "run.lock", "query.sock", "run-progress.json", "lake", "landing", "quarantine"];
+const SINGLE_LAYOUT = ["warehouse.duckdb", "warehouse.duckdb.wal", "run.lock", "query.sock", "run-progress.json", "audit_log.jsonl", "lake", "landing", "quarantine"];
 /** Where the entries are gathered before the one rename that publishes `dev/`. */
 const MIGRATING = ".dev-migrating";
 

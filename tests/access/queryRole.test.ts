@@ -14,7 +14,8 @@ beforeAll(async () => {
   const testData = path.join(REFERENCE, "test_data");
   const landed = { registered_users: "1-registered_users_1.csv", gym_logins: "5-gym_logins_1.csv", kafka_multiplex: "2-user_info_1.json" };
   for (const [feed, file] of Object.entries(landed)) {
-    const target = path.join(home, "landing", feed, file);
+    // The CLI keeps the default environment's state in <--home>/dev.
+    const target = path.join(home, "dev", "landing", feed, file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.copyFileSync(path.join(testData, file), target);
     // Older than the landing loader's settle time, so it loads them at once.
@@ -94,7 +95,7 @@ describe("pulse query --role", () => {
   it("refuses what would step around the views: catalog names, file readers, writes by a read-only role, EXPLAIN", async () => {
     const cases: [string, string[], RegExp][] = [
       ["select * from pulse.silver.user_profile", [], /names a catalog/],
-      [`select * from read_parquet('${homePaths(home).bronze}/gym_logins/*.parquet')`, [], /may not call table functions \(read_parquet\)/],
+      [`select * from read_parquet('${homePaths(path.join(home, "dev")).bronze}/gym_logins/*.parquet')`, [], /may not call table functions \(read_parquet\)/],
       ["select * from 'lake/bronze/gym_logins/x.parquet'", [], /has no dataset/],
       ["delete from silver.users", ["--write"], /role analyst \(environment dev\) is read-only: --write refused/],
       ["explain select * from silver.users", [], /may run SELECT statements only/],
@@ -131,6 +132,6 @@ describe("pulse query --role", () => {
     expect(refused[0]!.reason).toContain("may not read bronze.gym_logins");
     expect(Date.parse(String(log.at(-1)!.logged_at))).toBeGreaterThan(Date.now() - 600_000);
     // The audit file is its owner's alone, like everything in the home.
-    expect(fs.statSync(homePaths(home).auditLog).mode & 0o077).toBe(0);
+    expect(fs.statSync(homePaths(path.join(home, "dev")).auditLog).mode & 0o077).toBe(0);
   });
 });

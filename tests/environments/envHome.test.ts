@@ -55,7 +55,11 @@ describe("environments' local state", () => {
     expect(result.stderr).toBe(`pulse: moved the single-environment home ${home} into ${path.join(home, "dev")} (the 'dev' environment; see README "Environments")\n`);
     expect(JSON.parse(result.stdout)).toEqual([{ n: 3 }]);
     expect(fs.readdirSync(home)).toEqual(["dev"]);
-    expect(snapshot(path.join(home, "dev"))).toEqual(before);
+    // Every file moved as it was, but the audit log, which records this query.
+    const { "audit_log.jsonl": audited, ...moved } = snapshot(path.join(home, "dev"));
+    const { "audit_log.jsonl": auditedBefore, ...kept } = before;
+    expect(moved).toEqual(kept);
+    expect(Number(audited!.split(":")[0])).toBeGreaterThan(Number(auditedBefore!.split(":")[0]));
     // Once moved, nothing more to say.
     expect((await pulseEnv(["query", "select 1", "--project", FIXTURE, "--home", home])).stderr).toBe("");
   });
