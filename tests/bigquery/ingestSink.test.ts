@@ -4,11 +4,12 @@ import { spawnSync } from "node:child_process";
 import { BigQuery } from "@google-cloud/bigquery";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { produceToKafka } from "../../produce/toKafka.js";
+import { produceToPubsub } from "../../produce/toPubsub.js";
 import { replayRecords } from "../../produce/replay.js";
 import type { ProducerRecord } from "../../produce/producerRecord.js";
 import { avoidMetadataServerProbe } from "../../lib/googleAuth.js";
 import { BIGQUERY_EMULATOR_PROJECT } from "../../services/bigqueryEmulator.js";
-import { KAFKA_BROKERS, REFERENCE, committedOffsets, startCli, tempHome, uniquePrefix, waitFor } from "../ingest/helpers.js";
+import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST, REFERENCE, committedOffsets, startCli, tempHome, uniquePrefix, waitFor } from "../ingest/helpers.js";
 import { PROJECT } from "../pipeline/pipelineHarness.js";
 import { writeSmallReference } from "./smallReference.js";
 import { startPrivateEmulator, type PrivateEmulator } from "./privateEmulator.js";
@@ -163,5 +164,24 @@ describe("pulse ingest --sink bigquery (Storage Write API on the emulator, real 
     expect(after).toMatchObject({ ids: set1.length, conflicting: 0 });
     // At-least-once bronze: a crash between BigQuery's commit and Kafka's offset commit replays at most the batches in flight.
     expect(after.rows - after.ids).toBeLessThanOrEqual(3 * 25);
+  });
+
+  it("takes Pub/Sub too: every message arrives, identified by its Pub/Sub message id", async () => {
+    process.env.PUBSUB_EMULATOR_HOST = PUBSUB_EMULATOR_HOST;
+    const prefix = uniquePrefix("bq-pubsub");
+    const project = "pulse-tests";
+    const sent = set1.filter((r) => r.topic !== "bpm").concat(set1.filter((r) => r.topic === "bpm").slice(0, 300));
+    await produceToPubsub(each(sent), { projectId: project, topicPrefix: prefix, subscriptionPrefix: `${prefix}sub-`, rate: 5_000, progressMs: 60_000, log: quiet });
+    const args = ["ingest", "--source", "pubsub", "--sink", "bigquery", "--gcp-project", GCP, "--project-id", project, "--topic-prefix", prefix, "--subscription-prefix", `${prefix}sub-`];
+    const where = `_source LIKE 'pubsub:${prefix}%'`;
+    const ids = async () => (await query<{ n: number }>(`SELECT count(DISTINCT message_id) AS n FROM \`${GCP}.bronze.kafka_multiplex\` WHERE ${where}`))[0]!.n;
+    const ingest = startCli([...args, "--home", await tempHome(), "--progress-interval", "1"], env);
+    await waitFor("every Pub/Sub message", async () => (await ids()) >= sent.length, 180_000, 1000, ingest);
+    ingest.child.kill("SIGTERM");
+    expect(await ingest.exited).toBe(0);
+    const rows = await query<{ topic: string; value: string; partition: number | null }>(`SELECT topic, value, \`partition\` FROM \`${GCP}.bronze.kafka_multiplex\` WHERE ${where}`);
+    expect(rows.every((r) => r.partition === null)).toBe(true);
+    expect([...new Set(rows.map((r) => `${r.topic}\t${r.value}`))].sort()).toEqual(sent.map((r) => `${r.topic}\t${r.value}`).sort());
+    expect(await ids()).toBe(sent.length);
   });
 });
