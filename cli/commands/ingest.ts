@@ -48,6 +48,7 @@ export const define: DefineCommand = (command, exit) => {
       const log = (line: string) => process.stderr.write(`ingest ${source}: ${line}\n`);
       const sink: BronzeSinkSpec = flags.sink === "bigquery" ? { kind: "bigquery", projectId: flags.gcpProject!, dataset: flags.bigqueryDataset } : { kind: "lake" };
       const spec = streamIngestSpec(source, home, flags, self);
+      if (sink.kind === "bigquery") await (await import("../../ingest/sink/bigqueryBronzeTarget.js")).checkBigQueryBronze(sink);
       const service = await startStreamIngest({ ...spec, options: { ...spec.options, sink } } as typeof spec, log);
       exit(await runUntilSignal(service, log));
     });

@@ -4,7 +4,7 @@ import { kafkaTimestampDate } from "../../lake/kafkaTimestamp.js";
 import type { BronzeRow, BronzeValue, WrittenBatch } from "../../lake/lakeWriter.js";
 import { UserError } from "../../lib/errors.js";
 import { createBigQueryClient } from "../../runner/adapters/bigquery/bigqueryAdapter.js";
-import { StorageWriter, type StorageRow } from "../../runner/adapters/bigquery/storageWrite.js";
+import { StorageWriter, storageEmulatorHost, type StorageRow } from "../../runner/adapters/bigquery/storageWrite.js";
 import type { BronzeTarget } from "./bronzeTarget.js";
 import type { MultiplexBatch } from "./multiplexBatch.js";
 
@@ -49,24 +49,7 @@ export class BigQueryBronzeTarget implements BronzeTarget {
     this.name = `BigQuery ${projectId}.${dataset}`;
   }
 
-  /** Fails with the command to run when the bronze tables are missing or lack contract columns. */
   static async open(spec: { projectId: string; dataset: string }): Promise<BigQueryBronzeTarget> {
-    const client = await createBigQueryClient(spec.projectId);
-    for (const table of ["kafka_multiplex", "dead_letters"] as const) {
-      const [metadata] = await client
-        .dataset(spec.dataset, { projectId: spec.projectId })
-        .table(table)
-        .getMetadata()
-        .catch((error: unknown) => {
-          const code = (error as { code?: number }).code;
-          if (code === 404)
-            throw new UserError(`ingest --sink bigquery: ${spec.projectId}.${spec.dataset}.${table} does not exist; create it with \`pulse bigquery init --gcp-project ${spec.projectId}\``);
-          throw error;
-        });
-      const have = new Set((metadata.schema?.fields ?? []).map((f) => f.name));
-      const lacking = bronzeColumns(table).filter((c) => !have.has(c.name));
-      if (lacking.length > 0) throw new UserError(`ingest --sink bigquery: ${spec.projectId}.${spec.dataset}.${table} lacks the bronze column(s) ${lacking.map((c) => c.name).join(", ")}`);
-    }
     return new BigQueryBronzeTarget(await StorageWriter.open(spec.projectId), spec.dataset, spec.projectId);
   }
 
@@ -102,6 +85,32 @@ export class BigQueryBronzeTarget implements BronzeTarget {
 
   async close(): Promise<void> {
     this.writer.close();
+  }
+}
+
+/**
+ * Run before the service starts (on the main thread, so the errors reach the CLI as one line): the bronze tables
+ * the sink writes must exist with every contract column, and BigQuery must be reachable with the credentials at hand.
+ */
+export async function checkBigQueryBronze(spec: { projectId: string; dataset: string }): Promise<void> {
+  if (process.env.BIGQUERY_EMULATOR_HOST && !storageEmulatorHost()) {
+    throw new UserError("ingest --sink bigquery: BIGQUERY_EMULATOR_HOST is set but BIGQUERY_STORAGE_EMULATOR_HOST is not: set it to the emulator's gRPC host:port (127.0.0.1:9060)");
+  }
+  const client = await createBigQueryClient(spec.projectId);
+  for (const table of ["kafka_multiplex", "dead_letters"] as const) {
+    const name = `${spec.projectId}.${spec.dataset}.${table}`;
+    const [metadata] = await client
+      .dataset(spec.dataset, { projectId: spec.projectId })
+      .table(table)
+      .getMetadata()
+      .catch((error: unknown) => {
+        if ((error as { code?: number }).code === 404) throw new UserError(`ingest --sink bigquery: ${name} does not exist; create it with \`pulse bigquery init --gcp-project ${spec.projectId}\``);
+        const where = process.env.BIGQUERY_EMULATOR_HOST ? `the emulator at ${process.env.BIGQUERY_EMULATOR_HOST}` : "BigQuery (Application Default Credentials)";
+        throw new UserError(`ingest --sink bigquery: cannot read ${name} on ${where}: ${(error as Error).message}`);
+      });
+    const have = new Set((metadata.schema?.fields ?? []).map((f) => f.name));
+    const lacking = bronzeColumns(table).filter((c) => !have.has(c.name));
+    if (lacking.length > 0) throw new UserError(`ingest --sink bigquery: ${name} lacks the bronze column(s) ${lacking.map((c) => c.name).join(", ")}`);
   }
 }
 

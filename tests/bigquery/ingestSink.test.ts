@@ -13,6 +13,7 @@ import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST, REFERENCE, committedOffsets, start
 import { PROJECT } from "../pipeline/pipelineHarness.js";
 import { writeSmallReference } from "./smallReference.js";
 import { startPrivateEmulator, type PrivateEmulator } from "./privateEmulator.js";
+import { kafkaToBigQueryArgs } from "./sinkArgs.js";
 
 const GCP = BIGQUERY_EMULATOR_PROJECT;
 const quiet = () => undefined;
@@ -55,26 +56,7 @@ async function query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
 }
 
 function ingestArgs(prefix: string, home: string, extra: string[] = []): string[] {
-  return [
-    "ingest",
-    "--source",
-    "kafka",
-    "--sink",
-    "bigquery",
-    "--gcp-project",
-    GCP,
-    "--brokers",
-    KAFKA_BROKERS,
-    "--topic-prefix",
-    prefix,
-    "--group",
-    `${prefix}group`,
-    "--home",
-    home,
-    "--progress-interval",
-    "1",
-    ...extra,
-  ];
+  return [...kafkaToBigQueryArgs(prefix, `${prefix}group`), "--home", home, "--progress-interval", "1", ...extra];
 }
 
 /** The messages of `prefix` in BigQuery bronze: rows, distinct ids, and ids whose copies differ (must be none). */
@@ -183,5 +165,13 @@ describe("pulse ingest --sink bigquery (Storage Write API on the emulator, real 
     expect(rows.every((r) => r.partition === null)).toBe(true);
     expect([...new Set(rows.map((r) => `${r.topic}\t${r.value}`))].sort()).toEqual(sent.map((r) => `${r.topic}\t${r.value}`).sort());
     expect(await ids()).toBe(sent.length);
+  });
+
+  it("refuses to start, in one line, when the bronze tables are not there", async () => {
+    const prefix = uniquePrefix("bq-missing");
+    const ingest = startCli([...ingestArgs(prefix, await tempHome()), "--bigquery-dataset", "not_initialised"], env);
+    expect(await ingest.exited).toBe(2);
+    expect(ingest.output()).toContain(`pulse: ingest --sink bigquery: ${GCP}.not_initialised.kafka_multiplex does not exist; create it with \`pulse bigquery init --gcp-project ${GCP}\``);
+    expect(ingest.output()).not.toMatch(/\n\s+at /);
   });
 });
