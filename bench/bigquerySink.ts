@@ -22,9 +22,8 @@ import { avoidMetadataServerProbe } from "../lib/googleAuth.js";
 import { produceToKafka } from "../produce/toKafka.js";
 import type { ProducerRecord } from "../produce/producerRecord.js";
 import { BIGQUERY_EMULATOR_PROJECT } from "../services/bigqueryEmulator.js";
-import { KAFKA_BROKERS, committedOffsets, uniquePrefix, waitFor } from "../tests/ingest/helpers.js";
+import { KAFKA_BROKERS, committedOffsets, kafkaIngestArgs, tempHome, uniquePrefix, waitFor } from "../tests/ingest/helpers.js";
 import { startPrivateEmulator } from "../tests/bigquery/privateEmulator.js";
-import { kafkaToBigQueryArgs } from "../tests/bigquery/sinkArgs.js";
 import { sleep } from "../lib/sleep.js";
 
 const CLI = path.join(PACKAGE_ROOT, "dist", "cli", "main.js");
@@ -61,11 +60,9 @@ async function main(): Promise<void> {
     if (init.status !== 0) throw new Error(`bigquery init failed: ${init.stderr}`);
     for (let run = 1; run <= flags.runs; run++) {
       const group = `${prefix}g${run}`;
-      const child = spawn(process.execPath, [CLI, ...kafkaToBigQueryArgs(prefix, group), "--topics", "bpm", "--max-batch", String(flags["max-batch"])], {
-        cwd: PACKAGE_ROOT,
-        env,
-        stdio: "ignore",
-      });
+      // Its own group each run (the later --group wins), so every run drains the whole backlog.
+      const args = kafkaIngestArgs(await tempHome(), prefix, ["--sink", "bigquery", "--gcp-project", GCP, "--topics", "bpm", "--max-batch", String(flags["max-batch"]), "--group", group]);
+      const child = spawn(process.execPath, [CLI, ...args], { cwd: PACKAGE_ROOT, env, stdio: "ignore" });
       const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
       const committed = async () => Object.values(await committedOffsets(group, [`${prefix}bpm`])).reduce((a, b) => a + b, 0);
       const first = await waitFor("the first commit", async () => ((await committed()) > 0 ? { at: Date.now(), offsets: await committed() } : undefined), 300_000, 50);

@@ -9,11 +9,10 @@ import { replayRecords } from "../../produce/replay.js";
 import type { ProducerRecord } from "../../produce/producerRecord.js";
 import { avoidMetadataServerProbe } from "../../lib/googleAuth.js";
 import { BIGQUERY_EMULATOR_PROJECT } from "../../services/bigqueryEmulator.js";
-import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST, REFERENCE, committedOffsets, startCli, tempHome, uniquePrefix, waitFor } from "../ingest/helpers.js";
+import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST, REFERENCE, committedOffsets, kafkaIngestArgs, startCli, tempHome, uniquePrefix, waitFor } from "../ingest/helpers.js";
 import { PROJECT } from "../pipeline/pipelineHarness.js";
 import { writeSmallReference } from "./smallReference.js";
 import { startPrivateEmulator, type PrivateEmulator } from "./privateEmulator.js";
-import { kafkaToBigQueryArgs } from "./sinkArgs.js";
 
 const GCP = BIGQUERY_EMULATOR_PROJECT;
 const quiet = () => undefined;
@@ -56,7 +55,7 @@ async function query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
 }
 
 function ingestArgs(prefix: string, home: string, extra: string[] = []): string[] {
-  return [...kafkaToBigQueryArgs(prefix, `${prefix}group`), "--home", home, "--progress-interval", "1", ...extra];
+  return kafkaIngestArgs(home, prefix, ["--sink", "bigquery", "--gcp-project", GCP, ...extra]);
 }
 
 /** The messages of `prefix` in BigQuery bronze: rows, distinct ids, and ids whose copies differ (must be none). */
