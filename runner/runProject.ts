@@ -22,7 +22,7 @@ import { renderIncrementalTests, withIncrementalTests } from "./unitTest/increme
 import { selectActions, type Selection } from "./select/select.js";
 
 /** Where a run executes: the embedded DuckDB (default) or BigQuery through @google-cloud/bigquery. */
-export type RunTarget = { warehouse: "duckdb" } | { warehouse: "bigquery"; projectId: string; location?: string; client?: BigQueryClientLike };
+export type RunTarget = { warehouse: "duckdb" } | { warehouse: "bigquery"; projectId: string; location?: string; client?: BigQueryClientLike; maximumBytesBilled?: number };
 
 export interface RunRequest {
   target?: RunTarget;
@@ -88,7 +88,7 @@ export type BigQueryTarget = Extract<RunTarget, { warehouse: "bigquery" }>;
 export async function openBigQuery(projectDir: string, vars: Record<string, string>, target: BigQueryTarget): Promise<{ graph: CompiledGraph; adapter: BigQueryAdapter }> {
   const graph = compileFor("bigquery", projectDir, vars, { defaultDatabase: target.projectId, ...(target.location ? { defaultLocation: target.location } : {}) });
   const client = target.client ?? (await createBigQueryClient(target.projectId, target.location));
-  const adapter = new BigQueryAdapter({ client, projectId: target.projectId, location: target.location ?? graph.projectConfig.defaultLocation });
+  const adapter = new BigQueryAdapter({ client, projectId: target.projectId, location: target.location ?? graph.projectConfig.defaultLocation, maximumBytesBilled: target.maximumBytesBilled });
   return { graph, adapter };
 }
 

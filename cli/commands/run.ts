@@ -1,5 +1,5 @@
 import { Option } from "@commander-js/extra-typings";
-import { failureDetails, modeNotes, planText, resultsTable, summaryLine } from "../../runner/execute/report.js";
+import { bytesReport, failureDetails, modeNotes, planText, resultsTable, summaryLine } from "../../runner/execute/report.js";
 import { runFailed } from "../../runner/execute/results.js";
 import { runProject, type RunRequest } from "../../runner/runProject.js";
 import { durationMs } from "../../lib/duration.js";
@@ -30,16 +30,19 @@ export const define: DefineCommand = (command, exit) =>
     .option("--interval <duration>", "time between --watch runs (5s, 500ms, 2m)", checkedBy(durationMs), 5000)
     .option("--gcp-project <id>", "BigQuery project (with --warehouse bigquery)", nonEmpty)
     .option("--location <location>", "BigQuery location (with --warehouse bigquery)", nonEmpty)
+    .option("--maximum-bytes-billed <bytes>", "BigQuery: the limit set on every job; a statement whose dry run is over it fails its action before it runs", wholeNumber(1))
     .addOption(projectOption())
     .addOption(homeOption())
     .action(async (flags, self) => {
       const projectDir = projectDirOf(flags);
       const home = homeOf(self, projectDir);
+      if (flags.maximumBytesBilled !== undefined && flags.warehouse !== "bigquery") throw new UserError("run: --maximum-bytes-billed applies to --warehouse bigquery");
       if (flags.warehouse === "bigquery" && !flags.gcpProject) throw new UserError("run: --warehouse bigquery needs --gcp-project PROJECT_ID (credentials from Application Default Credentials)");
       const request = {
         projectDir,
         home,
-        target: flags.warehouse === "bigquery" ? { warehouse: "bigquery", projectId: flags.gcpProject!, location: flags.location } : { warehouse: "duckdb" },
+        target:
+          flags.warehouse === "bigquery" ? { warehouse: "bigquery", projectId: flags.gcpProject!, location: flags.location, maximumBytesBilled: flags.maximumBytesBilled } : { warehouse: "duckdb" },
         selection: {
           tags: flags.tags ?? [],
           tagsAll: flags.tagsAll ?? [],
@@ -72,6 +75,7 @@ export const define: DefineCommand = (command, exit) =>
       } else {
         if (summary.dryRun) process.stdout.write(`${planText(summary.results)}\n\n`);
         process.stdout.write(`${resultsTable(summary.results)}\n`);
+        for (const line of bytesReport(summary.results)) process.stdout.write(`${line}\n`);
         for (const line of modeNotes(summary.results)) process.stderr.write(`${line}\n`);
         for (const line of failureDetails(summary.results)) process.stderr.write(`${line}\n`);
         process.stdout.write(`${summaryLine(summary)}\n`);

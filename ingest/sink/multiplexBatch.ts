@@ -55,6 +55,13 @@ export class MultiplexBatch {
     c[7]!.push(r.source);
   }
 
+  /** The rows, column name → value (offset and timestamp as bigint), for a sink that does not write through DuckDB. */
+  *rows(): Iterable<Record<(typeof COLUMNS)[number]["name"], DuckDBValue>> {
+    for (let i = 0; i < this.length; i += 1) {
+      yield Object.fromEntries(COLUMNS.map((c, j) => [c.name, this.columns[j]![i]!])) as Record<(typeof COLUMNS)[number]["name"], DuckDBValue>;
+    }
+  }
+
   /** Stages the columns in the writer's DuckDB and commits them as one kafka_multiplex lake file. */
   async write(writer: LakeWriter, tag: string): Promise<WrittenBatch> {
     const ddl = COLUMNS.map((c) => `${sqlIdentifier(c.name)} ${c.type.toString()}`).join(", ");

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type LogEntry } from "kafkajs";
-import { LakeWriter } from "../../../lake/lakeWriter.js";
+import { openBronzeTarget, type BronzeSinkSpec, type BronzeTarget } from "../../sink/bronzeTarget.js";
 import { StreamSink, type FlushResult } from "../../sink/streamSink.js";
 import { validatePayload } from "../../validate.js";
 import type { StreamTopic } from "../../schemas/topics.js";
@@ -27,6 +27,8 @@ export interface KafkaIngestOptions {
   maxBatch: number;
   flushMs: number;
   progressMs: number;
+  /** The lake when absent. */
+  sink?: BronzeSinkSpec;
   log: (line: string) => void;
 }
 
@@ -77,7 +79,7 @@ export class KafkaIngest {
 
   private constructor(
     private readonly opts: KafkaIngestOptions,
-    private readonly writer: LakeWriter,
+    private readonly target: BronzeTarget,
     private readonly lakeOffsets: LakeOffsets,
     private readonly sink: StreamSink<Checkpoint>,
   ) {
@@ -113,10 +115,10 @@ export class KafkaIngest {
   }
 
   static async start(opts: KafkaIngestOptions): Promise<KafkaIngest> {
-    const writer = await LakeWriter.open(opts.home, { threads: 1, memoryLimit: "128MB" });
-    const lakeOffsets = await LakeOffsets.open(opts.home);
+    const target = await openBronzeTarget(opts.sink, opts.home);
+    const lakeOffsets = await LakeOffsets.open(opts.home, { readLake: target.lakeHoldsProgress });
     let self: KafkaIngest | undefined;
-    const sink = new StreamSink<Checkpoint>(writer, {
+    const sink = new StreamSink<Checkpoint>(target, {
       maxRecords: opts.maxBatch,
       maxDelayMs: opts.flushMs,
       tag: `kafka-${process.pid.toString(36)}`,
@@ -124,10 +126,10 @@ export class KafkaIngest {
       commit: (checkpoint) => self!.commit(checkpoint),
       onCommitFailed: (checkpoint, error) => self!.restoreCheckpoint(checkpoint, error),
       onFlushed: (result) => self!.onFlushed(result),
-      onWriteFailed: (error) => opts.log(`lake write failed, will retry (offsets not committed): ${(error as Error).message}`),
+      onWriteFailed: (error) => opts.log(`${target.name} write failed, will retry (offsets not committed): ${(error as Error).message}`),
       hasPendingCheckpoint: () => self!.pending.size > 0,
     });
-    self = new KafkaIngest(opts, writer, lakeOffsets, sink);
+    self = new KafkaIngest(opts, target, lakeOffsets, sink);
     // Started means running, even with the broker away: it connects in the background (connect()) and stop() works meanwhile.
     self.running = self.run().catch((error: unknown) => self!.fatal?.(error instanceof Error ? error : new Error(String(error))));
     return self;
@@ -407,7 +409,7 @@ export class KafkaIngest {
     await this.stateWrite;
     this.printProgress();
     this.lakeOffsets.close();
-    await this.writer.close();
+    await this.target.close();
     return flushed;
   }
 }
