@@ -12,7 +12,6 @@ import { loadLandingOnce } from "../../ingest/landing/loadLanding.js";
 import { countRows, land, query, bronze, tempHome } from "../landing/landingTestHome.js";
 import { PAYLOADS, bpm } from "./payloadCorpus.js";
 
-
 const envelopeLine = ([topic, value]: [string, string], offset: number) => JSON.stringify({ key: "k", value, topic, partition: 0, offset, timestamp: 1678410000 });
 
 /** What the stream path decides for a payload (topics without a schema are not checked). */

@@ -6,7 +6,7 @@ const user = (fields: Record<string, unknown>) =>
 /**
  * Payloads by topic, good and bad, the edges of every rule in ingest/schemas/topics.ts. Every path that decides
  * whether a payload is accepted runs this corpus: landing files (landingPayloads.test.ts) and the stream's bulk
- * and per-message checks (tests/ingest/batchValidation.test.ts).
+ * and per-message checks (tests/ingest/kafkaBatchValidation.test.ts).
  */
 export const PAYLOADS: [string, string][] = [
   ["bpm", bpm({})],
@@ -67,4 +67,3 @@ export const PAYLOADS: [string, string][] = [
   ["user_info", user({ user_id: undefined })],
   ["some_other_topic", '{"anything": "goes"}'],
 ];
-

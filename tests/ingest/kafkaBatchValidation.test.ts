@@ -71,13 +71,10 @@ describe("bulk payload checks agree with the per-message checks", () => {
       byRun.pushRun({ topic: "bpm", partition: 2, firstOffset: 40, count: 3, keys: keys.join("\n"), values: values.join("\n"), timestamps: timestamps.join(","), source: "kafka:t" });
       byRun.pushRun({ topic: "bpm", partition: 1, firstOffset: 0, count: 1, keys: null, values: plain, timestamps: "5", source: "kafka:t" });
       const oneByOne = new MultiplexBatch();
-      values.forEach((value, i) =>
-        oneByOne.push({ key: keys[i]!, value, topic: "bpm", partition: 2, offset: 40 + i, timestamp: Number(timestamps[i]), messageId: null, source: "kafka:t" }),
-      );
+      values.forEach((value, i) => oneByOne.push({ key: keys[i]!, value, topic: "bpm", partition: 2, offset: 40 + i, timestamp: Number(timestamps[i]), messageId: null, source: "kafka:t" }));
       oneByOne.push({ key: null, value: plain, topic: "bpm", partition: 1, offset: 0, timestamp: 5, messageId: null, source: "kafka:t" });
       const [a, b] = [await byRun.write(writer, "run"), await oneByOne.write(writer, "rows")];
-      const rowsOf = (file: string) =>
-        writer.readRows(`SELECT * EXCLUDE (_ingested_at, _batch) FROM read_parquet('${file}') ORDER BY "partition", "offset"`);
+      const rowsOf = (file: string) => writer.readRows(`SELECT * EXCLUDE (_ingested_at, _batch) FROM read_parquet('${file}') ORDER BY "partition", "offset"`);
       const [runRows, singleRows] = [await rowsOf(a.file), await rowsOf(b.file)];
       expect(runRows).toHaveLength(4);
       expect(runRows).toEqual(singleRows);
