@@ -17,7 +17,8 @@
  *   prints both rates and their ratio.
  *
  *   npm run build && npx tsx bench/ingest.ts [--runs 3] [--kafka-messages 1000000] [--pubsub-messages 60000] [--pubsub-rate 9000]
- *                                            [--processes 2,3] [--kafka-only] [--profile DIR]
+ *                                            [--processes 2,3] [--kafka-only] [--profile DIR] [--existing-prefix P]
+ *   (--existing-prefix: reuse topic P + "bpm" that an earlier run filled, instead of filling a new one)
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
       "pubsub-rate": { type: "string" },
       "kafka-only": { type: "boolean" },
       processes: { type: "string" },
+      "existing-prefix": { type: "string" },
       profile: { type: "string" },
     },
     strict: true,
@@ -90,32 +92,35 @@ async function main(): Promise<void> {
         .transform((list) => list.split(",").filter(Boolean).map(Number))
         .pipe(z.array(z.number().int().min(2).max(3))),
       profile: z.string().min(1).optional(),
+      "existing-prefix": z.string().min(1).optional(),
     })
     .parse(values);
   const [kafkaUp, pubsubUp] = await Promise.all([isPortOpen(Number(KAFKA_BROKERS.split(":")[1])), isPortOpen(Number(PUBSUB_EMULATOR_HOST.split(":")[1]))]);
   if (!kafkaUp || !pubsubUp) throw new Error("start the services first: npm run services:up");
   if (!existsSync(CLI)) throw new Error("build first: npm run build");
 
-  const prefix = `bench-${Date.now().toString(36)}-${randomBytes(2).toString("hex")}-`;
+  const prefix = flags["existing-prefix"] ?? `bench-${Date.now().toString(36)}-${randomBytes(2).toString("hex")}-`;
   const total = flags["kafka-messages"];
-  const fillSeconds = await fillKafka(`${prefix}bpm`, total);
-  console.log(`kafka: ${total.toLocaleString("en-US")} heart-rate events on ${prefix}bpm (3 partitions) in ${fillSeconds.toFixed(1)} s`);
+  if (flags["existing-prefix"]) console.log(`kafka: reusing ${prefix}bpm, which must hold exactly ${count(total)} events`);
+  else console.log(`kafka: ${count(total)} heart-rate events on ${prefix}bpm (3 partitions) in ${(await fillKafka(`${prefix}bpm`, total)).toFixed(1)} s`);
 
+  // Groups and Pub/Sub names unique to this invocation, also when the topic is reused.
+  const names = `${prefix}${Date.now().toString(36)}-`;
   const kafkaRuns: RunResult[] = [];
   const bareRuns: BareResult[] = [];
   const kafkaArgs = (group: string) => ["--source", "kafka", "--brokers", KAFKA_BROKERS, "--topic-prefix", prefix, "--topics", "bpm", "--group", group];
   for (let run = 1; run <= flags.runs; run++) {
-    const bare = await bareDrain(`${prefix}bpm`, total, `${prefix}bare${run}`);
+    const bare = await bareDrain(`${prefix}bpm`, total, `${names}bare${run}`);
     bareRuns.push(bare);
     console.log(`bare kafkajs run ${run}: ${count(bare.perSecond)} events/s, ${count(bare.perCpuSecond)} events per CPU-second (load ${loadNow()})`);
     const profileArgs = run === 1 && flags.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(flags.profile)}`] : [];
-    const result = await timedIngest(kafkaArgs(`${prefix}g${run}`), total, async () => undefined, { nodeArgs: profileArgs });
+    const result = await timedIngest(kafkaArgs(`${names}g${run}`), total, async () => undefined, { nodeArgs: profileArgs });
     kafkaRuns.push(result);
     console.log(`kafka run ${run}: ${describeRun(result, total, "every offset exactly once")}`);
   }
   const scaleOut: { processes: number; result: RunResult }[] = [];
   for (const processes of flags.processes) {
-    const result = await timedIngest(kafkaArgs(`${prefix}n${processes}`), total, async () => undefined, { processes });
+    const result = await timedIngest(kafkaArgs(`${names}n${processes}`), total, async () => undefined, { processes });
     scaleOut.push({ processes, result });
     console.log(`kafka, ${processes} processes in one group on one home: ${describeRun(result, total, "every offset exactly once")}`);
   }
@@ -136,10 +141,10 @@ async function main(): Promise<void> {
       produceToPubsub(heartRates(n), { projectId: "pulse-bench", topicPrefix: p, subscriptionPrefix: `${p}sub-`, rate: flags["pubsub-rate"], progressMs: 3_600_000, log: () => undefined }).then(
         () => undefined,
       );
-    const bare = await bareSubscribe(`${prefix}psb${run}-`, n, publish(`${prefix}psb${run}-`));
+    const bare = await bareSubscribe(`${names}psb${run}-`, n, publish(`${names}psb${run}-`));
     pubsubBare.push(bare);
     console.log(`bare subscriber run ${run}: ${count(bare)} msgs/s (load ${loadNow()})`);
-    const p = `${prefix}ps${run}-`;
+    const p = `${names}ps${run}-`;
     const result = await timedIngest(["--source", "pubsub", "--project-id", "pulse-bench", "--topic-prefix", p, "--subscription-prefix", `${p}sub-`], n, publish(p), {
       readyMarker: `${p}sub-workout`,
     });
@@ -211,7 +216,7 @@ async function fillKafka(topic: string, total: number): Promise<number> {
  */
 async function bareDrain(topic: string, total: number, groupId: string): Promise<BareResult> {
   const kafka = new Kafka({ clientId: "pulse-bench-bare", brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 });
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, maxBytesPerPartition: 1024 * 1024, maxBytes: 4 * 1024 * 1024 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let seen = 0;

@@ -96,8 +96,11 @@ export class KafkaIngest {
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       maxWaitTimeInMs: Math.min(500, opts.flushMs),
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 16 * 1024 * 1024,
+      // kafkajs decodes a whole fetch into message objects (~0.5 KB each on the heap, ten times the bytes of a
+      // heart-rate message) and holds it while the sink makes room: with 4 MB per partition a 1M backlog ran the
+      // worker out of its heap. Its defaults (1 MB per partition) drain as fast per CPU-second (bench/ingest.ts).
+      maxBytesPerPartition: 1024 * 1024,
+      maxBytes: 4 * 1024 * 1024,
       allowAutoTopicCreation: true,
     });
     this.state = initialStreamState(
