@@ -48,6 +48,9 @@ type Checkpoint = Map<PartitionKey, Highest>;
  * killed between a lake write and its offset commit re-reads those messages but never writes them twice.
  * kafka_multiplex therefore holds each (topic, partition, offset) exactly once; dead_letters is written
  * just before it and may repeat a rejected message if the process dies between the two renames.
+ * With several processes in the group, a partition that moves while its old owner still buffers records can be
+ * read again by the new owner (its lake refresh at the join came first): those repeat, unchanged, and silver
+ * dedupes them by message id.
  */
 export class KafkaIngest {
   private readonly consumer: Consumer;
