@@ -4,7 +4,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { ensureTopicsReady } from "../../lib/kafkaTopics.js";
 import { homePaths } from "../../lib/home.js";
-import { KAFKA_BROKERS, type CliProcess, kafkaClient, lakeQuery, multiplexCount, startCli, tempHome, uniquePrefix, waitFor } from "./helpers.js";
+import { type CliProcess, kafkaClient, kafkaIngestArgs, lakeQuery, multiplexCount, startCli, tempHome, uniquePrefix, waitFor } from "./helpers.js";
 
 const PARTITIONS = 3;
 
@@ -34,27 +34,9 @@ async function produce(topic: string, from: number, count: number): Promise<void
   }
 }
 
-function startIngest(home: string, prefix: string, group: string): CliProcess {
+function startIngest(home: string, prefix: string): CliProcess {
   // Small, frequent batches: many lake commits, so a kill is likely to land in one and each process writes files.
-  return startCli([
-    "ingest",
-    "--source",
-    "kafka",
-    "--brokers",
-    KAFKA_BROKERS,
-    "--topic-prefix",
-    prefix,
-    "--topics",
-    "bpm",
-    "--group",
-    group,
-    "--home",
-    home,
-    "--max-batch",
-    "3000",
-    "--flush-ms",
-    "200",
-  ]);
+  return startCli(kafkaIngestArgs(home, prefix, ["--topics", "bpm", "--max-batch", "3000", "--flush-ms", "200"]));
 }
 
 /** The lake file batch ids of one process carry its tag (ingest/sources/kafka/kafkaIngest.ts). */
@@ -102,7 +84,7 @@ describe("several ingest processes in one consumer group on one home", { timeout
     const home = await tempHome();
     const prefix = uniquePrefix("scale2");
     await produce(`${prefix}bpm`, 0, 20_000);
-    const processes = [startIngest(home, prefix, `${prefix}g`), startIngest(home, prefix, `${prefix}g`)];
+    const processes = [startIngest(home, prefix), startIngest(home, prefix)];
     const produced = await produceUntilAllWrite(home, `${prefix}bpm`, processes, 20_000);
     await waitFor("every message in bronze", async () => (await multiplexCount(home)) >= produced, 90_000, 500, processes[0]);
     for (const p of processes) p.child.kill("SIGTERM");
@@ -120,9 +102,8 @@ describe("several ingest processes in one consumer group on one home", { timeout
   it("a process SIGKILLed inside a lake commit leaves its partitions to the others within the session timeout, and nothing is lost", async () => {
     const home = await tempHome();
     const prefix = uniquePrefix("scale3");
-    const group = `${prefix}g`;
     await produce(`${prefix}bpm`, 0, 20_000);
-    const processes = [0, 1, 2].map(() => startIngest(home, prefix, group));
+    const processes = [0, 1, 2].map(() => startIngest(home, prefix));
     const before = await produceUntilAllWrite(home, `${prefix}bpm`, processes, 20_000);
     const total = before + 60_000;
     const victim = processes[2]!;
