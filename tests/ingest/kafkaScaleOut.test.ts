@@ -80,7 +80,7 @@ async function distinctAndRows(home: string): Promise<{ rows: number; distinct: 
 }
 
 describe("several ingest processes in one consumer group on one home", { timeout: 240_000 }, () => {
-  it("two processes share the partitions and together write every message exactly once", async () => {
+  it("two processes share the partitions and together write every message, none lost and none changed", async () => {
     const home = await tempHome();
     const prefix = uniquePrefix("scale2");
     await produce(`${prefix}bpm`, 0, 20_000);
