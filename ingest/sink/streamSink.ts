@@ -1,5 +1,5 @@
 import type { BronzeRow, WrittenBatch } from "../../lake/lakeWriter.js";
-import { MultiplexBatch, type MultiplexRecord } from "./multiplexBatch.js";
+import { MultiplexBatch, type MultiplexRecord, type RecordRun } from "./multiplexBatch.js";
 import type { BronzeTarget } from "./bronzeTarget.js";
 import { sleep } from "../../lib/sleep.js";
 
@@ -76,6 +76,20 @@ export class StreamSink<C> {
   accept(row: MultiplexRecord): void {
     this.rows.push(row);
     this.kickIfFull();
+  }
+
+  /** A run of valid records at once (multiplexBatch.ts); like `accept`, it may seal the buffer once it is full. */
+  acceptRun(run: RecordRun): void {
+    this.rows.pushRun(run);
+    this.kickIfFull();
+  }
+
+  /**
+   * Records the open buffer takes before it is full. A source that takes at most this many before its next await
+   * knows the buffer cannot be sealed in between, except right after the last of them.
+   */
+  get room(): number {
+    return this.opts.maxRecords - this.openCount;
   }
 
   reject(deadLetter: BronzeRow): void {

@@ -42,6 +42,9 @@ const attributesSchema = z.object({
     .optional(),
 });
 
+/** The most messages held unacked, whatever --max-batch says (20,000 ≈ 2 s of what the emulator delivers). */
+const PUBSUB_MAX_UNACKED = 20_000;
+
 /**
  * `pulse ingest --source pubsub`: streaming pull on each subscription into the bronze lake.
  *
@@ -111,8 +114,9 @@ export class PubsubIngest {
     this.sink.start();
     for (const binding of this.opts.subscriptions) {
       const subscription = this.pubsub.subscription(binding.subscription, {
-        // Unacked messages are the buffer: flow control caps them, so memory stays bounded under a burst.
-        flowControl: { maxMessages: this.opts.maxBatch, allowExcessMessages: false },
+        // Unacked messages are the buffer: flow control caps them, so memory stays bounded under a burst. A Pub/Sub
+        // message object holds far more than a Kafka run's joined text, hence a cap below the default --max-batch.
+        flowControl: { maxMessages: Math.min(this.opts.maxBatch, PUBSUB_MAX_UNACKED), allowExcessMessages: false },
         closeOptions: { behavior: "NACK", timeout: Duration.from({ seconds: 2 }) },
       });
       const source = `pubsub:${binding.subscription}`;
