@@ -30,19 +30,41 @@ export interface StatusRow {
  * recorded; dead letters counted from the lake itself. Works with the broker down (from the saved state).
  */
 export async function readIngestStatus(home: string, brokers: string[]): Promise<StatusRow[]> {
-  const states = await readStreamStates(home);
-  const deadLetters = await deadLettersBySource(home);
-  const lake = await LakeOffsets.open(home);
-  const rows: StatusRow[] = [];
+  const reader = new IngestStatusReader(home);
   try {
+    return await reader.read(brokers);
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * Ingest status for a watcher that asks again and again (`pulse serve` polls every second): the lake's offsets
+ * and dead-letter counts are kept between reads, and each read looks only at lake files committed since.
+ * `brokers: "saved state only"` never asks the broker: the positions are the ingest process's own from its last
+ * flush, which is what a poller wants (an admin client per poll is a broker connection per second per viewer).
+ */
+export class IngestStatusReader {
+  private lake: LakeOffsets | undefined;
+  private readonly deadLetters = new DeadLetterCounts();
+
+  constructor(private readonly home: string) {}
+
+  async read(brokers: string[] | "saved state only"): Promise<StatusRow[]> {
+    const states = await readStreamStates(this.home);
+    if (states.length === 0) return [];
+    const deadLetters = await this.deadLetters.bySource(this.home);
+    if (this.lake) await this.lake.refresh();
+    else this.lake = await LakeOffsets.open(this.home);
+    const rows: StatusRow[] = [];
     for (const state of states) {
       const running = state.stoppedAt === undefined && isProcessAlive(state.pid);
-      const live = state.source === "kafka" ? await brokerPositions(state, state.endpoint ? state.endpoint.split(",") : brokers) : undefined;
+      const live = state.source === "kafka" && brokers !== "saved state only" ? await brokerPositions(state, state.endpoint ? state.endpoint.split(",") : brokers) : undefined;
       for (const stream of state.streams) {
         const source = `${state.source}:${stream}`;
         const partitions = live?.get(stream) ?? partitionsFromState(state, stream);
         for (const p of partitions) {
-          const kafka = state.source === "kafka" && p.partition !== null ? kafkaPartitionStatus(lake, stream, p.partition, p, state.recreated?.[`${stream}/${p.partition}`]) : undefined;
+          const kafka = state.source === "kafka" && p.partition !== null ? kafkaPartitionStatus(this.lake, stream, p.partition, p, state.recreated?.[`${stream}/${p.partition}`]) : undefined;
           rows.push({
             source: state.source,
             name: state.name,
@@ -61,10 +83,13 @@ export async function readIngestStatus(home: string, brokers: string[]): Promise
         }
       }
     }
-  } finally {
-    lake.close();
+    return rows;
   }
-  return rows;
+
+  close(): void {
+    this.lake?.close();
+    this.lake = undefined;
+  }
 }
 
 /** The status rows as a table for a terminal, then a warning line per flagged partition. */
@@ -141,18 +166,29 @@ async function brokerPositions(state: StreamState, brokers: string[]): Promise<M
   }
 }
 
-async function deadLettersBySource(home: string): Promise<Map<string, number>> {
-  const files = (await committedFiles(homePaths(home), "dead_letters")).map((f) => f.file);
-  const counts = new Map<string, number>();
-  if (files.length === 0) return counts;
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    const reader = await connection.runAndReadAll(`SELECT _source, count(*) FROM ${parquetFilesSql(files)} GROUP BY 1`);
-    for (const [source, n] of reader.getRowsJS()) counts.set(String(source), Number(n));
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
+/** Dead letters per `_source`, counted once per committed dead-letter file (files never change once committed). */
+class DeadLetterCounts {
+  private readonly perFile = new Map<string, Map<string, number>>();
+
+  async bySource(home: string): Promise<Map<string, number>> {
+    const files = (await committedFiles(homePaths(home), "dead_letters")).map((f) => f.file);
+    const unread = files.filter((f) => !this.perFile.has(f));
+    if (unread.length > 0) await this.count(unread);
+    const totals = new Map<string, number>();
+    for (const file of files) for (const [source, n] of this.perFile.get(file)!) totals.set(source, (totals.get(source) ?? 0) + n);
+    return totals;
   }
-  return counts;
+
+  private async count(files: string[]): Promise<void> {
+    const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
+    const connection = await instance.connect();
+    try {
+      for (const file of files) this.perFile.set(file, new Map());
+      const reader = await connection.runAndReadAll(`SELECT filename, _source, count(*) FROM ${parquetFilesSql(files, { filename: true })} GROUP BY ALL`);
+      for (const [file, source, n] of reader.getRowsJS()) this.perFile.get(String(file))!.set(String(source), Number(n));
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  }
 }

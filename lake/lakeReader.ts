@@ -45,11 +45,13 @@ export function bronzeGlob(lakeDir: string, table: BronzeTableName): string {
 
 /**
  * `read_parquet` over lake files (at least one), as one table source. `unionByName` is for readers that span files
- * written by several pulse versions and name the columns they read.
+ * written by several pulse versions and name the columns they read; `filename` adds the column of that name (the path
+ * as given here), for readers that keep figures per file.
  */
-export function parquetFilesSql(files: readonly string[], options: { unionByName?: boolean } = {}): string {
+export function parquetFilesSql(files: readonly string[], options: { unionByName?: boolean; filename?: boolean } = {}): string {
   if (files.length === 0) throw new Error("parquetFilesSql needs at least one file");
-  return `read_parquet([${files.map(sqlString).join(", ")}]${options.unionByName ? ", union_by_name = true" : ""})`;
+  const extra = `${options.unionByName ? ", union_by_name = true" : ""}${options.filename ? ", filename = true" : ""}`;
+  return `read_parquet([${files.map(sqlString).join(", ")}]${extra})`;
 }
 
 /**

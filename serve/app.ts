@@ -7,7 +7,8 @@ import { readRunProgress } from "../runner/history/runProgress.js";
 import { catalog, type CatalogEntry } from "./catalog.js";
 import { layoutDag, type DagLayout } from "./dagLayout.js";
 import { columnLineage, type Lineage } from "./lineage/columnLineage.js";
-import { pipelineStatus, type PipelineStatus } from "./pipelineStatus.js";
+import { pipelineStatus, runningIngest, type PipelineStatus } from "./pipelineStatus.js";
+import { IngestStatusReader } from "../ingest/ingestStatus.js";
 import {
   dashboardQueries,
   DASHBOARD_CHARTS,
@@ -48,6 +49,7 @@ export class ServeModel {
   readonly layout: DagLayout;
   readonly lineage: Lineage;
   readonly reader: WarehouseReader;
+  private readonly ingest: IngestStatusReader;
 
   constructor(
     readonly graph: CompiledGraph,
@@ -58,6 +60,7 @@ export class ServeModel {
     this.layout = layoutDag(this.entries);
     this.lineage = columnLineage(this.entries);
     this.reader = new WarehouseReader(home, graph.projectConfig.defaultDatabase || "pulse");
+    this.ingest = new IngestStatusReader(home);
   }
 
   /** The dashboard's rows, or undefined while there is nothing to chart. */
@@ -87,7 +90,7 @@ export class ServeModel {
 
   async pipeline(): Promise<PipelineStatus> {
     const { value, stale } = await this.reader.session("pipeline", historyIn);
-    return pipelineStatus({ ...value, stale }, readRunProgress(this.home));
+    return pipelineStatus({ ...value, stale }, readRunProgress(this.home), runningIngest(await this.ingest.read("saved state only")));
   }
 
   entry(shortName: string): CatalogEntry | undefined {

@@ -49,6 +49,31 @@
     banner.hidden = !status.live;
     if (status.live) banner.textContent = `running now: ${status.live.command} (since ${new Date(status.live.startedAt).toLocaleTimeString()})`;
     drawRuns(status.runs);
+    drawIngest(status.ingest || []);
+  }
+
+  function drawIngest(streams) {
+    const box = document.getElementById("ingest");
+    if (!streams.length) {
+      box.innerHTML = '<p class="muted">no ingest is running: <code>npx pulse stream</code> or <code>npx pulse ingest --source kafka</code></p>';
+      return;
+    }
+    const cols = ["source", "name", "stream", "partitions", "lag", "deadLetters", "lastFlush"];
+    const heads = { name: "group / project", stream: "topic / subscription", deadLetters: "dead letters", lastFlush: "last flush" };
+    box.innerHTML = `<table id="ingest-table"><thead><tr>${cols.map((c) => `<th>${heads[c] || c}</th>`).join("")}</tr></thead><tbody></tbody></table>`;
+    const body = box.querySelector("tbody");
+    for (const s of streams) {
+      const tr = document.createElement("tr");
+      if (s.deadLetters > 0) tr.className = "has-dead-letters";
+      for (const c of cols) {
+        const td = document.createElement("td");
+        td.dataset.col = c;
+        const value = s[c];
+        td.textContent = value === null || value === undefined ? "" : typeof value === "number" ? value.toLocaleString("en-US") : c === "lastFlush" ? new Date(value).toLocaleTimeString() : value;
+        tr.append(td);
+      }
+      body.append(tr);
+    }
   }
 
   function drawRuns(runs) {

@@ -47,6 +47,7 @@ export function pipelinePage(layout: DagLayout, status: PipelineStatus, options:
 <p class="legend"><span class="status-success">success</span> <span class="status-failed">failed</span> <span class="status-skipped">skipped</span> <span class="status-running">running</span> <span class="status-never-run">never run</span> · bronze → silver → gold, assertions inside the table they check${options.staticSite ? " · exported statuses" : " · updates live"}</p>
 <div class="dag-wrap">${dagSvg(layout, root, options.staticSite ?? false)}</div>
 <section class="card"><h2>Problems</h2><ul id="problems"></ul></section>
+<section class="card"><h2>Ingest</h2><p class="reads">reads the running ingest processes' state and <code>bronze.dead_letters</code> (as <code>pulse ingest status</code>)</p><div id="ingest"></div></section>
 <section class="card"><h2>Run history</h2><p class="reads">reads <code>pulse_meta.runs</code></p><div class="chart" id="run-chart"></div><div id="run-table"></div></section>
 <script type="application/json" id="pipeline-data">${JSON.stringify(status).replace(/</g, "\\u003c")}</script>`;
   return page({

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { Kafka, logLevel } from "kafkajs";
+import { ensureTopicsReady } from "../../lib/kafkaTopics.js";
 import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST } from "../../services/services.js";
 import { PACKAGE_ROOT } from "../../lib/home.js";
 import { bronzeFilesAsRead } from "../../lake/lakeReader.js";
@@ -29,6 +30,11 @@ export interface CliProcess {
   output(): string;
   /** Resolves with the exit code (or the signal name) once the process is gone. */
   exited: Promise<number | string>;
+}
+
+/** `pulse ingest --source kafka` of the topics under `prefix`, in group `<prefix>group`, progress every second. */
+export function kafkaIngestArgs(home: string, prefix: string, extra: string[] = [], brokers = KAFKA_BROKERS): string[] {
+  return ["ingest", "--source", "kafka", "--brokers", brokers, "--topic-prefix", prefix, "--group", `${prefix}group`, "--home", home, "--progress-interval", "1", ...extra];
 }
 
 /** Runs `pulse <args>` from source in its own process, as an operator would, so it can be signalled and killed. */
@@ -138,5 +144,19 @@ export async function committedOffsets(group: string, topics: string[], brokers 
     return result;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Sends raw bytes to a topic (the producer sink only sends text payloads, poison needs arbitrary bytes). */
+export async function sendRaw(topic: string, values: (string | Buffer)[]): Promise<void> {
+  const kafka = kafkaClient();
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  await Promise.all([admin.connect(), producer.connect()]);
+  try {
+    await ensureTopicsReady(admin, [{ topic, numPartitions: 1 }]);
+    await producer.send({ topic, messages: values.map((value, i) => ({ key: String(i), value })) });
+  } finally {
+    await Promise.all([admin.disconnect(), producer.disconnect()]);
   }
 }

@@ -1,34 +1,31 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ensureTopicsReady } from "../../lib/kafkaTopics.js";
 import { produceToKafka } from "../../produce/toKafka.js";
 import { replayRecords } from "../../produce/replay.js";
 import type { ProducerRecord } from "../../produce/producerRecord.js";
-import { KAFKA_BROKERS, REFERENCE, SET1, SET1_TOTAL, committedOffsets, kafkaClient, lakeQuery, multiplexCount, startCli, tempHome, topicCounts, uniquePrefix, waitFor } from "./helpers.js";
+import {
+  KAFKA_BROKERS,
+  REFERENCE,
+  SET1,
+  SET1_TOTAL,
+  committedOffsets,
+  kafkaClient,
+  kafkaIngestArgs,
+  lakeQuery,
+  sendRaw,
+  multiplexCount,
+  startCli,
+  tempHome,
+  topicCounts,
+  uniquePrefix,
+  waitFor,
+} from "./helpers.js";
 
 const quiet = () => undefined;
 
 async function produceSet1(prefix: string): Promise<number> {
   return produceToKafka(replayRecords(REFERENCE, 1), { brokers: [KAFKA_BROKERS], topicPrefix: prefix, partitions: 3, progressMs: 60_000, log: quiet });
-}
-
-function ingestArgs(home: string, prefix: string, group: string, extra: string[] = []): string[] {
-  return ["ingest", "--source", "kafka", "--brokers", KAFKA_BROKERS, "--topic-prefix", prefix, "--group", group, "--home", home, "--progress-interval", "1", ...extra];
-}
-
-/** Sends raw bytes to a topic (the producer sink only sends text payloads, poison needs arbitrary bytes). */
-async function sendRaw(topic: string, values: (string | Buffer)[]): Promise<void> {
-  const kafka = kafkaClient();
-  const admin = kafka.admin();
-  const producer = kafka.producer();
-  await Promise.all([admin.connect(), producer.connect()]);
-  try {
-    await ensureTopicsReady(admin, [{ topic, numPartitions: 1 }]);
-    await producer.send({ topic, messages: values.map((value, i) => ({ key: String(i), value })) });
-  } finally {
-    await Promise.all([admin.disconnect(), producer.disconnect()]);
-  }
 }
 
 async function* records(list: ProducerRecord[]): AsyncGenerator<ProducerRecord> {
@@ -41,7 +38,7 @@ describe("pulse ingest --source kafka", { timeout: 300_000 }, () => {
     const prefix = uniquePrefix("e2e");
     const group = `${prefix}group`;
     expect(await produceSet1(prefix)).toBe(SET1_TOTAL);
-    const ingest = startCli(ingestArgs(home, prefix, group));
+    const ingest = startCli(kafkaIngestArgs(home, prefix));
     await waitFor("set 1 in bronze", async () => (await multiplexCount(home)) >= SET1_TOTAL, 120_000, 500, ingest);
     ingest.child.kill("SIGTERM");
     expect(await ingest.exited).toBe(0);
@@ -84,7 +81,7 @@ describe("pulse ingest --source kafka", { timeout: 300_000 }, () => {
       partition: 0,
     }));
     await produceToKafka(records(list), { brokers: [KAFKA_BROKERS], topicPrefix: prefix, partitions: 1, progressMs: 60_000, log: quiet });
-    const first = startCli(ingestArgs(home, prefix, group, ["--topics", "workout"]));
+    const first = startCli(kafkaIngestArgs(home, prefix, ["--topics", "workout"]));
     await waitFor("40 rows", async () => (await multiplexCount(home)) === 40, 60_000, 250, first);
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
@@ -95,7 +92,7 @@ describe("pulse ingest --source kafka", { timeout: 300_000 }, () => {
     await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: "0" }] });
     await admin.disconnect();
 
-    const second = startCli(ingestArgs(home, prefix, group, ["--topics", "workout", "--flush-ms", "200"]));
+    const second = startCli(kafkaIngestArgs(home, prefix, ["--topics", "workout", "--flush-ms", "200"]));
     await waitFor("the commit to catch up with the lake", async () => (await committedOffsets(group, [topic]))[`${topic}/0`] === 40, 60_000, 250, second);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
@@ -117,7 +114,7 @@ describe("pulse ingest --source kafka", { timeout: 300_000 }, () => {
       valid(1678410002),
       JSON.stringify({ device_id: 118440, time: 1678410003, heartrate: null }),
     ]);
-    const ingest = startCli(ingestArgs(home, prefix, group, ["--topics", "bpm"]));
+    const ingest = startCli(kafkaIngestArgs(home, prefix, ["--topics", "bpm"]));
     await waitFor("valid rows", async () => (await multiplexCount(home)) === 3, 60_000, 250, ingest);
     await sendRaw(`${prefix}bpm`, [valid(1678410004)]);
     await waitFor("the stream to go on after the poison", async () => (await multiplexCount(home)) === 4, 60_000, 250, ingest);
@@ -142,7 +139,7 @@ describe("pulse ingest --source kafka", { timeout: 300_000 }, () => {
     const topic = `${prefix}bpm`;
     const valid = (t: number) => JSON.stringify({ device_id: 1, time: t, heartrate: 80 });
     await sendRaw(topic, [valid(1678410000)]);
-    const ingest = startCli(ingestArgs(home, prefix, group, ["--topics", "bpm", "--flush-ms", "200"]));
+    const ingest = startCli(kafkaIngestArgs(home, prefix, ["--topics", "bpm", "--flush-ms", "200"]));
     await waitFor("first row", async () => (await committedOffsets(group, [topic]))[`${topic}/0`] === 1, 60_000, 250, ingest);
 
     const deadLetters = path.join(home, "lake", "bronze", "dead_letters");

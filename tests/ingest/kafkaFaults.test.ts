@@ -7,13 +7,9 @@ import { replayRecords } from "../../produce/replay.js";
 import { startKafkaBroker } from "../../services/kafka.js";
 import { waitForKafka } from "../../services/services.js";
 import { stopService } from "../../services/process.js";
-import { KAFKA_BROKERS, REFERENCE, SET1, committedOffsets, lakeQuery, inBackground, multiplexCount, startCli, tempHome, topicCounts, uniquePrefix, waitFor } from "./helpers.js";
+import { KAFKA_BROKERS, REFERENCE, SET1, committedOffsets, kafkaIngestArgs, lakeQuery, inBackground, multiplexCount, startCli, tempHome, topicCounts, uniquePrefix, waitFor } from "./helpers.js";
 
 const quiet = () => undefined;
-
-function ingestArgs(home: string, prefix: string, group: string, brokers: string, extra: string[] = []): string[] {
-  return ["ingest", "--source", "kafka", "--brokers", brokers, "--topic-prefix", prefix, "--group", group, "--home", home, "--progress-interval", "1", ...extra];
-}
 
 function produceSet1(prefix: string, brokers: string, rate?: number): Promise<number> {
   return produceToKafka(replayRecords(REFERENCE, 1), { brokers: [brokers], topicPrefix: prefix, partitions: 3, rate, progressMs: 60_000, log: quiet });
@@ -42,8 +38,7 @@ describe("kafka ingest under faults", { timeout: 420_000 }, () => {
   it("loses and duplicates nothing when SIGKILLed mid-stream and restarted, twice", async () => {
     const home = await tempHome();
     const prefix = uniquePrefix("sigkill");
-    const group = `${prefix}group`;
-    const args = ingestArgs(home, prefix, group, KAFKA_BROKERS, ["--max-batch", "5000", "--flush-ms", "100"]);
+    const args = kafkaIngestArgs(home, prefix, ["--max-batch", "5000", "--flush-ms", "100"], KAFKA_BROKERS);
     const producing = inBackground(produceSet1(prefix, KAFKA_BROKERS, 40_000), "producing set 1");
     for (const atLeast of [30_000, 120_000]) {
       const victim = startCli(args);
@@ -82,9 +77,8 @@ describe("kafka ingest under faults", { timeout: 420_000 }, () => {
 
     const home = await tempHome();
     const prefix = uniquePrefix("restart");
-    const group = `${prefix}group`;
     const producing = inBackground(produceSet1(prefix, brokers, 30_000), "producing set 1");
-    const ingest = startCli(ingestArgs(home, prefix, group, brokers, ["--max-batch", "5000", "--flush-ms", "200"]));
+    const ingest = startCli(kafkaIngestArgs(home, prefix, ["--max-batch", "5000", "--flush-ms", "200"], brokers));
     await waitFor(
       "ingest under way",
       async () => {
@@ -112,7 +106,7 @@ describe("kafka ingest under faults", { timeout: 420_000 }, () => {
     const prefix = uniquePrefix("drain");
     const group = `${prefix}group`;
     const producing = inBackground(produceSet1(prefix, KAFKA_BROKERS), "producing set 1");
-    const ingest = startCli(ingestArgs(home, prefix, group, KAFKA_BROKERS));
+    const ingest = startCli(kafkaIngestArgs(home, prefix, [], KAFKA_BROKERS));
     await waitFor(
       "ingest under load",
       async () => {

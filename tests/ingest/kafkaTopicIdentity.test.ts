@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Admin } from "kafkajs";
 import { pulseCli } from "../pipeline/referenceChecks.js";
-import { KAFKA_BROKERS, kafkaClient, lakeQuery, startCli, tempHome, uniquePrefix, waitFor, type CliProcess } from "./helpers.js";
+import { kafkaClient, kafkaIngestArgs, lakeQuery, startCli, tempHome, uniquePrefix, waitFor, type CliProcess } from "./helpers.js";
 
 /** A bpm reading whose payload says which incarnation and offset it was sent as. */
 const reading = (device: number, i: number) => JSON.stringify({ device_id: device, time: 1_700_000_000 + i, heartrate: 60 + (i % 40) });
@@ -36,25 +36,7 @@ async function send(topic: string, partition: number, device: number, count: num
 }
 
 function ingest(home: string, prefix: string): CliProcess {
-  return startCli([
-    "ingest",
-    "--source",
-    "kafka",
-    "--brokers",
-    KAFKA_BROKERS,
-    "--topic-prefix",
-    prefix,
-    "--topics",
-    "bpm",
-    "--group",
-    `${prefix}group`,
-    "--home",
-    home,
-    "--flush-ms",
-    "200",
-    "--progress-interval",
-    "1",
-  ]);
+  return startCli(kafkaIngestArgs(home, prefix, ["--topics", "bpm", "--flush-ms", "200"]));
 }
 
 async function stop(process: CliProcess): Promise<void> {

@@ -9,6 +9,11 @@ import { launchChromium, PROJECT, pulse, pulseQuery, startServe, tempDir, type S
 
 const CLI = path.join(PROJECT, "dist", "cli", "main.js");
 
+/** `UPDATE_SCREENSHOTS=1` refreshes the README's pictures (docs/img) from this suite's browser. */
+function keepForReadme(shot: string): void {
+  if (process.env.UPDATE_SCREENSHOTS) fs.copyFileSync(shot, path.join(PROJECT, "docs", "img", path.basename(shot)));
+}
+
 /** A table of the page as rows of cell texts keyed by data-col. */
 async function domTable(page: Page, selector: string): Promise<Record<string, string>[]> {
   return page.$$eval(`${selector} tbody tr`, (trs) => trs.map((tr) => Object.fromEntries([...tr.querySelectorAll("td")].map((td) => [td.dataset.col!, td.textContent!]))));
@@ -65,8 +70,9 @@ describe("pulse serve in headless Chromium", () => {
     const started = Date.now();
     await page.goto(`${served.url}/`, { waitUntil: "load" });
     const loadMs = Date.now() - started;
-    await page.screenshot({ path: path.join(shots, "dashboard.png"), fullPage: true });
-    await page.screenshot({ path: path.join(shots, "dashboard-top.png") });
+    await page.screenshot({ path: path.join(shots, "dashboard-full.png"), fullPage: true });
+    await page.screenshot({ path: path.join(shots, "dashboard.png") });
+    keepForReadme(path.join(shots, "dashboard.png"));
 
     expectSameRows(
       await domTable(page, "#table-bpmByBin"),
@@ -132,6 +138,7 @@ describe("pulse serve in headless Chromium", () => {
     expect(shown.sort()).toEqual(expected);
     expect(await page.getAttribute('#dag [data-action="pulse.silver.heart_rate"]', "data-status")).toBe("success");
     await page.screenshot({ path: path.join(shots, "pipeline.png"), fullPage: true });
+    keepForReadme(path.join(shots, "pipeline.png"));
   });
 
   it("shows a run live while pulse run executes, and a failed assertion turns red with its message", async () => {
