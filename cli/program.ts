@@ -18,6 +18,8 @@ export const COMMANDS = {
   lineage: { summary: "column lineage of the compiled graph (--format openlineage)", load: () => import("./commands/lineage.js") },
   docs: { summary: "docs build --out DIR: data docs and the DAG as a static site", load: () => import("./commands/docs.js") },
   bigquery: { summary: "bigquery init: create the project's datasets and bronze tables on BigQuery", load: () => import("./commands/bigquery.js") },
+  grants: { summary: "grants plan|apply --env NAME: the BigQuery DCL that enforces access.yaml", load: () => import("./commands/grants.js") },
+  policy: { summary: "policy check: PII never reaches gold unmasked, owners, bronze readers, prod writers", load: () => import("./commands/policy.js") },
   demo: { summary: "the main job: synthetic data → bronze → silver → gold, then print the gold summaries", load: () => import("./commands/demo.js") },
 } satisfies Record<string, { summary: string; load: () => Promise<{ define: DefineCommand }> }>;
 

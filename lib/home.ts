@@ -57,6 +57,8 @@ export function homePaths(home: string) {
     /** Where producers write landing files before renaming them into a feed folder (same file system, never globbed). */
     landingTmp: path.join(home, "landing", ".tmp"),
     quarantine: path.join(home, "quarantine"),
+    /** Every `pulse query` and run, allowed or refused (access/auditLog.ts), read as `pulse_meta.audit_log`. */
+    auditLog: path.join(home, "audit_log.jsonl"),
   };
 }
 export type HomePaths = ReturnType<typeof homePaths>;

@@ -5,10 +5,12 @@ import type { WarehouseAdapter } from "./adapters/adapter.js";
 import { BigQueryAdapter, createBigQueryClient } from "./adapters/bigquery/bigqueryAdapter.js";
 import type { BigQueryClientLike } from "./adapters/bigquery/bigqueryClient.js";
 import { compileProject, projectSignature, type ProjectConfigOverride } from "./compile/compile.js";
-import type { CompiledGraph, Target } from "./compile/graph.js";
+import { targetName, type CompiledGraph, type Target } from "./compile/graph.js";
+import { appendAudit, auditLogQuery, statementHash } from "../access/auditLog.js";
+import { DEFAULT_ENVIRONMENT } from "../access/policyFile.js";
 import { executeGraph, type ExecuteOptions } from "./execute/executeGraph.js";
 import type { RunSummary } from "./execute/results.js";
-import { recordRun } from "./history/runHistory.js";
+import { HISTORY_SCHEMA, recordRun } from "./history/runHistory.js";
 import { readTableSemantics, recordTableSemantics } from "./history/tableSemantics.js";
 import { recordTableRows, shrunkRefusals, takeRecordedRows, type Shrunk } from "./history/tableRows.js";
 import { redactCommandLine } from "./history/redactCommand.js";
@@ -36,6 +38,8 @@ export interface RunRequest {
   command: string;
   onProgress?: ExecuteOptions["onProgress"];
   onLockWait?: (holder: { pid: number; command: string }) => void;
+  /** The environment the home belongs to, for the audit log (default dev). */
+  environment?: string;
   /** Runs after the actions, on the still-open warehouse and under the run lock (e.g. to print results). */
   afterRun?: (warehouse: LocalWarehouse, summary: RunSummary) => Promise<void>;
 }
@@ -113,6 +117,12 @@ function repairCommand(target: Target, request: RunRequest): string {
   return `npx pulse run --actions ${quote(`${target.schema}.${target.name}`)} --include-dependents --full-refresh --project ${quote(request.projectDir)} --home ${quote(request.home)}`;
 }
 
+/** `dataset.table` of everything the selected actions read, for the audit log. */
+function readByActions(graph: CompiledGraph, selected: Set<string>): string[] {
+  const actions = [...(graph.tables ?? []), ...(graph.operations ?? []), ...(graph.assertions ?? [])].filter((a) => selected.has(targetName(a.target)));
+  return [...new Set(actions.flatMap((a) => (a.dependencyTargets ?? []).map((t) => `${t.schema}.${t.name}`)))].sort();
+}
+
 /** compile → select → plan + execute on the warehouse → record. */
 export async function runProject(request: RunRequest): Promise<{ summary: RunSummary; graph: CompiledGraph }> {
   if (request.target?.warehouse === "bigquery") return runOnBigQuery(request, request.target);
@@ -150,6 +160,16 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
         const rebuilt = new Set(summary.results.filter((r) => r.status === "success" && r.mode !== "incremental").map((r) => r.name));
         await recordTableRows(adapter, graph, summary.runId, new Map([...shrunk].filter(([name]) => !rebuilt.has(name))));
         await recordTableSemantics(adapter, graph, summary.results);
+        appendAudit(request.home, {
+          kind: "run",
+          role: null,
+          environment: request.environment ?? DEFAULT_ENVIRONMENT,
+          statementHash: statementHash(command),
+          tablesRead: readByActions(graph, selected),
+          allowed: true,
+        });
+        // A view in the file, so readers see the log as pulse_meta.audit_log; the run recreates it as it does bronze's views.
+        await adapter.execute(`create or replace view ${HISTORY_SCHEMA}.audit_log as ${auditLogQuery(request.home)}`);
       }
       await request.afterRun?.(adapter, summary);
       return { summary, graph };

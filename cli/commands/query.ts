@@ -1,4 +1,5 @@
 import { Option } from "@commander-js/extra-typings";
+import { roleContext } from "../../access/roleContext.js";
 import { UserError } from "../../lib/errors.js";
 import { csvText, textTable } from "../../lib/textTable.js";
 import type { StatementRows } from "../../runner/adapters/duckdb/userStatements.js";
@@ -15,11 +16,14 @@ export const define: DefineCommand = (command, exit) =>
     .description(
       "Runs SQL on the local warehouse ($PULSE_HOME/warehouse.duckdb). dataset.table resolves in the project's default database; bronze.* reads the lake. " +
         "Read-only: SELECT, EXPLAIN, DESCRIBE, SHOW. During a pulse run (or stream, run --watch) the answer comes at once, from the state the previous run left. " +
-        "No file outside PULSE_HOME can be read or written. Several statements print one result each (json: one array per line).",
+        "No file outside PULSE_HOME can be read or written. Several statements print one result each (json: one array per line). " +
+        "Every query is recorded in pulse_meta.audit_log. With --role the access policy (access.yaml) is checked before anything runs.",
     )
     .argument("<sql...>", "the SQL (several words are joined with spaces)")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json", "csv"] as const).default("table" as const))
     .option("--write", "let statements write: waits for a running run and holds the warehouse like one", false)
+    .option("--role <role>", "query as this role of access.yaml: tables it may not read are refused (exit 1), PII is masked or hidden, writes need a role that writes")
+    .addOption(new Option("--env <name>", "the environment whose access policy applies (access.yaml)").default("dev"))
     .addOption(lockTimeoutOption())
     .addOption(projectOption())
     .addOption(homeOption())
@@ -34,6 +38,8 @@ export const define: DefineCommand = (command, exit) =>
         sql,
         write: flags.write,
         lockTimeoutSeconds: flags.lockTimeout,
+        environment: flags.env,
+        access: flags.role === undefined ? undefined : roleContext(projectDir, flags.role, flags.env),
         onWait: (message) => process.stderr.write(`${message}\n`),
       });
       const several = results.length > 1 && flags.format === "table";

@@ -8,6 +8,8 @@ import { compileFor } from "../runProject.js";
 import { dependencyOrder, fullRefreshUnits, incrementalUnits, type CheckUnit } from "./bigqueryUnits.js";
 import { officialExecutionActions, type OfficialAction, type WarehouseState } from "./officialExecutionSql.js";
 import { sqlxPosition, type SourcePosition } from "./sqlxPosition.js";
+import { grantsPlan } from "../../access/grantsPlan.js";
+import { ACCESS_FILE, loadAccessPolicy } from "../../access/policyFile.js";
 import { ensureZetaSqlTool, ZetaSqlAnalyzer, type CatalogTable, type UnitResult } from "./zetasqlTool.js";
 
 export interface CheckFinding {
@@ -65,6 +67,26 @@ function officialUnits(actions: OfficialAction[], form: string, known: Set<strin
     }));
 }
 
+/** `pulse grants plan`'s statements for each environment of access.yaml, when the project has one. */
+function accessUnits(projectDir: string, graph: CompiledGraph): CheckUnit[] {
+  if (!fs.existsSync(path.join(projectDir, ACCESS_FILE))) return [];
+  const policy = loadAccessPolicy(projectDir);
+  return Object.keys(policy.environments).map((environment) => {
+    const statements = grantsPlan(policy, environment, graph).statements;
+    const form = `access DCL (${environment})`;
+    return {
+      id: form,
+      action: `grants plan --env ${environment}`,
+      fileName: ACCESS_FILE,
+      form,
+      info: statements.map((sql, i) => ({ label: `statement ${i + 1} of ${statements.length}`, sql })),
+      statements,
+      isolated: true,
+      after: [],
+    };
+  });
+}
+
 /**
  * Analyses every statement a BigQuery run would send, with ZetaSQL's BigQuery language options: pulse's plans
  * for a full build and for an incremental run of each action, and the official CLI's execution SQL for a first
@@ -120,6 +142,11 @@ export async function checkBigQuery(options: { projectDir: string; vars: Record<
     const again = officialUnits(await incrementalRun, "dataform CLI incremental run", known).filter((u) => firstStatements.get(u.action) !== JSON.stringify(u.statements));
     units.push(...first, ...again);
     results.push(...(await analyzer.analyze([...first, ...again])));
+
+    // The access policy's DCL, after every table exists in the catalog (row access filters resolve against them).
+    const dcl = accessUnits(options.projectDir, graph);
+    units.push(...dcl);
+    results.push(...(await analyzer.analyze(dcl)));
   } finally {
     await analyzer.close();
   }

@@ -21,6 +21,8 @@ interface ActionBase {
 export interface ColumnDescriptor {
   path: string[];
   description?: string;
+  /** BigQuery policy tags (resource names); pulse treats a tagged column as PII (access/piiColumns.ts). */
+  bigqueryPolicyTags?: string[];
 }
 
 export interface CompiledTable extends ActionBase {

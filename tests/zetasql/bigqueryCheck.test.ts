@@ -20,6 +20,8 @@ it("every statement pulse and the official CLI send to BigQuery for this project
   for (const form of ["pulse full refresh", "pulse incremental", "dataform CLI first run", "dataform CLI incremental run"]) {
     expect(result.stdout).toMatch(new RegExp(`${form} [1-9]\\d*`));
   }
+  // And the access policy's DCL (pulse grants plan) of every environment.
+  for (const env of ["dev", "qa", "prod"]) expect(result.stdout).toMatch(new RegExp(`access DCL \\(${env}\\) [1-9]\\d*`));
 }, 600_000);
 
 it("a DuckDB-only function fails the check with its file, line and column, and its dependents are not analysed", async () => {
