@@ -60,4 +60,11 @@ function mergedSince(selfTable, isIncremental) {
   return `CAST(${isIncremental ? since(selfTable) : EPOCH} AS ${dialect.type("timestamp")})`;
 }
 
-module.exports = { lookbackSeconds, since, setSince, mergedSince };
+// Whether the bound is exact: every input loaded after it is new to the table, and none at or before it is. Then
+// a table may add the new inputs to what it stored (gold.workout_bpm_summary's statistics); with a look-back
+// window it would add re-read inputs twice.
+function exact() {
+  return lookbackSeconds() === 0;
+}
+
+module.exports = { lookbackSeconds, since, setSince, mergedSince, exact };

@@ -66,7 +66,7 @@ export async function acquireFileLock(file: string, options: { command: string; 
       continue;
     }
     if (!isProcessAlive(holder.pid)) {
-      fs.rmSync(file, { force: true });
+      if (!breakStaleLock(file, holder)) await sleep(options.pollMs ?? 200);
       continue;
     }
     if (Date.now() >= deadline) {
@@ -80,6 +80,31 @@ export async function acquireFileLock(file: string, options: { command: string; 
       announced = true;
     }
     await sleep(options.pollMs ?? 200);
+  }
+}
+
+/**
+ * Removes a lock whose holder died, unless another waiter has already done so. Two waiters that both saw the dead
+ * holder must not both remove "the" lock file: the second would remove the lock the first had just taken, and both
+ * would hold it (three ingest processes on one home, one SIGKILLed inside a lake commit). So the take-over is
+ * serialized by a second O_EXCL file, under which the holder is read again. False if another waiter is taking over.
+ */
+function breakStaleLock(file: string, dead: Holder): boolean {
+  const breaker = `${file}.break`;
+  try {
+    fs.closeSync(fs.openSync(breaker, "wx"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    // Held for microseconds; one older than that was left by a waiter that died taking over.
+    if (lockAgeMs(breaker) > 2000) fs.rmSync(breaker, { force: true });
+    return false;
+  }
+  try {
+    const holder = readHolder(file);
+    if (holder?.pid === dead.pid && holder.startedAt === dead.startedAt) fs.rmSync(file, { force: true });
+    return true;
+  } finally {
+    fs.rmSync(breaker, { force: true });
   }
 }
 

@@ -31,6 +31,7 @@ export type RunTarget =
       projectId: string;
       location?: string;
       client?: BigQueryClientLike;
+      maximumBytesBilled?: number;
       /** The environment's BigQuery mapping (default database, schema suffix, table prefix), as `dataform run` flags give it. */
       mapping?: ProjectConfigOverride;
     };
@@ -99,7 +100,7 @@ export type BigQueryTarget = Extract<RunTarget, { warehouse: "bigquery" }>;
 export async function openBigQuery(projectDir: string, vars: Record<string, string>, target: BigQueryTarget): Promise<{ graph: CompiledGraph; adapter: BigQueryAdapter }> {
   const graph = compileFor("bigquery", projectDir, vars, { defaultDatabase: target.projectId, ...(target.location ? { defaultLocation: target.location } : {}), ...target.mapping });
   const client = target.client ?? (await createBigQueryClient(target.projectId, target.location));
-  const adapter = new BigQueryAdapter({ client, projectId: target.projectId, location: target.location ?? graph.projectConfig.defaultLocation });
+  const adapter = new BigQueryAdapter({ client, projectId: target.projectId, location: target.location ?? graph.projectConfig.defaultLocation, maximumBytesBilled: target.maximumBytesBilled });
   return { graph, adapter };
 }
 

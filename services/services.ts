@@ -75,7 +75,9 @@ export async function servicesUp(log: Log, only: ServiceName[] = SERVICE_NAMES):
         outcome.bigquery = "running";
       } else {
         await startBigQueryEmulator({ port: BIGQUERY_PORT, grpcPort: BIGQUERY_GRPC_PORT, dir: f.bigqueryDir, pidFile: f.bigqueryPid, persist: true, log });
-        log(`bigquery: ready on 127.0.0.1:${BIGQUERY_PORT}, project ${BIGQUERY_EMULATOR_PROJECT} (export BIGQUERY_EMULATOR_HOST=${BIGQUERY_EMULATOR_HOST})`);
+        log(
+          `bigquery: ready on 127.0.0.1:${BIGQUERY_PORT}, project ${BIGQUERY_EMULATOR_PROJECT} (export BIGQUERY_EMULATOR_HOST=${BIGQUERY_EMULATOR_HOST} BIGQUERY_STORAGE_EMULATOR_HOST=127.0.0.1:${BIGQUERY_GRPC_PORT})`,
+        );
         outcome.bigquery = "started";
       }
     }

@@ -10,6 +10,7 @@ import { brokersOption, homeOf, homeOption, projectDirOf, projectOption, rejectF
 import { EXIT, type DefineCommand } from "../program.js";
 import { checkedBy, nonEmpty, nonEmptyList, wholeNumber } from "../flagValues.js";
 import { streamIngestSpec, withStreamIngestOptions } from "../streamIngestOptions.js";
+import type { BronzeSinkSpec } from "../../ingest/sink/bronzeTarget.js";
 
 /** The flags only `--source postgres` takes. */
 const POSTGRES_FLAGS = ["url", "schema", "tables", "cursorColumn", "keyColumn", "overlap", "overlapValues", "interval", "chunkRows"];
@@ -24,6 +25,11 @@ export const define: DefineCommand = (command, exit) => {
       .enablePositionalOptions()
       .addOption(new Option("--source <source>", "where to ingest from").choices(["landing", "kafka", "pubsub", "postgres"] as const))
       .option("--once", "landing, postgres: load what is there and exit")
+      .addOption(
+        new Option("--sink <sink>", "where bronze goes: the local lake, or BigQuery through the Storage Write API (kafka, pubsub)").choices(["lake", "bigquery"] as const).default("lake" as const),
+      )
+      .option("--gcp-project <id>", "--sink bigquery: the GCP project (on the emulator: pulse-local; BIGQUERY_STORAGE_EMULATOR_HOST)", nonEmpty)
+      .option("--bigquery-dataset <name>", "--sink bigquery: the bronze dataset", nonEmpty, "bronze")
       .addOption(new Option("--url <url>", "postgres: the database, postgres://user@host:port/db").env("PULSE_PG_URL").argParser(nonEmpty))
       .option("--schema <schema>", "postgres: the tables' schema", nonEmpty, "public")
       .option("--tables <names>", `postgres: tables to copy (${POSTGRES_TABLES.join(",")}), each into the bronze table of its name`, nonEmptyList)
@@ -39,11 +45,14 @@ export const define: DefineCommand = (command, exit) => {
     .action(async (flags, self) => {
       const home = homeOf(self, projectDirOf(flags), { writes: "ingest" });
       if (flags.source === undefined) throw new UserError("ingest: --source is required (landing, postgres, kafka or pubsub)");
+      if (flags.sink === "bigquery" && !flags.gcpProject) throw new UserError("ingest --sink bigquery needs --gcp-project PROJECT_ID (on the emulator: pulse-local)");
+      if (flags.sink === "lake") rejectFlags(self, ["gcpProject", "bigqueryDataset"], "--sink lake");
       if (flags.source === "landing") {
+        if (flags.sink === "bigquery") throw new UserError("ingest --source landing --sink bigquery is not supported yet: load landing files into the lake (the default sink)");
         if (!flags.once) throw new UserError("ingest --source landing needs --once (it loads what is there and exits)");
         rejectFlags(
           self,
-          Object.keys(flags).filter((name) => !["source", "once", "home", "project", "env"].includes(name)),
+          Object.keys(flags).filter((name) => !["source", "once", "home", "project", "sink", "env"].includes(name)),
           "--source landing",
         );
         const summary = await loadLandingOnce(home, { onEvent: (event) => process.stderr.write(`${formatLandingEvent(event)}\n`) });
@@ -52,6 +61,7 @@ export const define: DefineCommand = (command, exit) => {
         return exit(summary.outcome === "complete" ? 0 : EXIT.landingIncomplete);
       }
       if (flags.source === "postgres") {
+        if (flags.sink === "bigquery") throw new UserError("ingest --source postgres --sink bigquery is not supported yet: copy into the lake (the default sink)");
         rejectFlags(self, ["topics", "brokers", "group", "projectId", "subscriptions", "subscriptionPrefix", "topicPrefix", "maxBatch", "flushMs", "progressInterval"], "--source postgres");
         if (flags.once) rejectFlags(self, ["interval"], "--once");
         if (flags.url === undefined) throw new UserError("ingest --source postgres needs --url postgres://user@host:port/db (or PULSE_PG_URL)");
@@ -83,7 +93,10 @@ export const define: DefineCommand = (command, exit) => {
       if (flags.once) throw new UserError(`--once applies to --source landing and postgres; --source ${flags.source} runs until stopped`);
       const source = flags.source;
       const log = (line: string) => process.stderr.write(`ingest ${source}: ${line}\n`);
-      const service = await startStreamIngest(streamIngestSpec(source, home, flags, self), log);
+      const sink: BronzeSinkSpec = flags.sink === "bigquery" ? { kind: "bigquery", projectId: flags.gcpProject!, dataset: flags.bigqueryDataset } : { kind: "lake" };
+      const spec = streamIngestSpec(source, home, flags, self);
+      if (sink.kind === "bigquery") await (await import("../../ingest/sink/bigqueryBronzeTarget.js")).checkBigQueryBronze(sink);
+      const service = await startStreamIngest({ ...spec, options: { ...spec.options, sink } } as typeof spec, log);
       exit(await runUntilSignal(service, log));
     });
 

@@ -1,5 +1,5 @@
 import { Option } from "@commander-js/extra-typings";
-import { failureDetails, modeNotes, planText, resultsTable, summaryLine } from "../../runner/execute/report.js";
+import { bytesReport, failureDetails, modeNotes, planText, resultsTable, summaryLine } from "../../runner/execute/report.js";
 import { runFailed, type RunSummary } from "../../runner/execute/results.js";
 import { runProject, type RunRequest } from "../../runner/runProject.js";
 import { durationMs } from "../../lib/duration.js";
@@ -31,17 +31,22 @@ export const define: DefineCommand = (command, exit) =>
     .option("--interval <duration>", "time between --watch runs (5s, 500ms, 2m)", checkedBy(durationMs), 5000)
     .option("--gcp-project <id>", "BigQuery project (with --warehouse bigquery)", nonEmpty)
     .option("--location <location>", "BigQuery location (with --warehouse bigquery)", nonEmpty)
+    .option("--maximum-bytes-billed <bytes>", "BigQuery: the limit set on every job; a statement whose dry run is over it fails its action before it runs", wholeNumber(1))
     .addOption(projectOption())
     .addOption(homeOption())
     .action(async (flags, self) => {
       const projectDir = projectDirOf(flags);
       const env = envOf(self, projectDir);
       const home = homeOf(self, projectDir, { writes: flags.dryRun ? undefined : "run" });
+      if (flags.maximumBytesBilled !== undefined && flags.warehouse !== "bigquery") throw new UserError("run: --maximum-bytes-billed applies to --warehouse bigquery");
       if (flags.warehouse === "bigquery" && !flags.gcpProject) throw new UserError("run: --warehouse bigquery needs --gcp-project PROJECT_ID (credentials from Application Default Credentials)");
       const request = {
         projectDir,
         home,
-        target: flags.warehouse === "bigquery" ? { warehouse: "bigquery", projectId: flags.gcpProject!, location: flags.location, mapping: env.bigquery } : { warehouse: "duckdb" },
+        target:
+          flags.warehouse === "bigquery"
+            ? { warehouse: "bigquery", projectId: flags.gcpProject!, location: flags.location, maximumBytesBilled: flags.maximumBytesBilled, mapping: env.bigquery }
+            : { warehouse: "duckdb" },
         selection: {
           tags: flags.tags ?? [],
           tagsAll: flags.tagsAll ?? [],
@@ -81,6 +86,7 @@ export function printRun(summary: RunSummary, json: boolean): void {
   }
   if (summary.dryRun) process.stdout.write(`${planText(summary.results)}\n\n`);
   process.stdout.write(`${resultsTable(summary.results)}\n`);
+  for (const line of bytesReport(summary.results)) process.stdout.write(`${line}\n`);
   for (const line of modeNotes(summary.results)) process.stderr.write(`${line}\n`);
   for (const line of failureDetails(summary.results)) process.stderr.write(`${line}\n`);
   process.stdout.write(`${summaryLine(summary)}\n`);

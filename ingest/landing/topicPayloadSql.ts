@@ -1,5 +1,6 @@
 import { sqlString } from "../../lake/sqlText.js";
 import type { StreamTopic } from "../schemas/topics.js";
+import { PLAIN_PAYLOAD } from "../schemas/plainPayloads.js";
 
 /**
  * The stream path's per-topic payload checks (zod schemas in ingest/schemas/topics.ts, applied by validate.ts) as
@@ -81,18 +82,8 @@ function structOf(checks: readonly FieldCheck[]): string {
 const fieldsColumn = (topic: StreamTopic) => `payload_${topic}`;
 
 /**
- * Payloads in the form the devices send (`{"device_id": 1, "time": 1678410000, "heartrate": 41.2}`, every bpm
- * line of the data sets) that are valid by their shape alone: integers without leading zeros and below 2^53, a
- * time below 1e10, a finite heart rate or null, each key once. Matching this costs half of parsing the payload and
- * checking its fields (0.4 against 0.8 µs of CPU per row), and bpm is nearly all of the rows. Anything else, valid
- * or not, is parsed and checked in full, so this may only ever accept what the checks accept.
- */
-const PLAIN_PAYLOAD: Partial<Record<StreamTopic, string>> = {
-  bpm: '\\{"device_id": ?(0|[1-9][0-9]{0,14}), ?"time": ?(0|[1-9][0-9]{0,9})(\\.[0-9]{1,20})?, ?"heartrate": ?(-?(0|[1-9][0-9]{0,14})(\\.[0-9]{1,20})?|null)\\}',
-};
-
-/**
- * `payload_plain`: whether the payload is valid by its shape alone (see PLAIN_PAYLOAD). Select it one query level
+ * `payload_plain`: whether the payload is valid by its shape alone (see PLAIN_PAYLOAD). Matching a shape costs half of
+ * parsing the payload and checking its fields (0.4 against 0.8 µs of CPU per row), and bpm is nearly all of the rows. Select it one query level
  * below `topicPayloadFieldsSql`, which reads it: in the same level DuckDB would evaluate it once per use.
  * `topic` and `value` are VARCHAR expressions, `guard` a condition without which `value` is not evaluated.
  */

@@ -1,5 +1,6 @@
-import type { BronzeRow, LakeWriter, WrittenBatch } from "../../lake/lakeWriter.js";
-import { MultiplexBatch, type MultiplexRecord } from "./multiplexBatch.js";
+import type { BronzeRow, WrittenBatch } from "../../lake/lakeWriter.js";
+import { MultiplexBatch, type MultiplexRecord, type RecordRun } from "./multiplexBatch.js";
+import type { BronzeTarget } from "./bronzeTarget.js";
 import { sleep } from "../../lib/sleep.js";
 
 /** What a flush made durable, for progress output and the source's own bookkeeping. */
@@ -23,7 +24,7 @@ export interface StreamSinkOptions<C> {
    * (Kafka: highest offset per partition; Pub/Sub: the messages to ack). Exactly the records in that buffer.
    */
   checkpoint: () => C;
-  /** Called once the sealed buffer is durable in the lake: commit offsets / ack messages. */
+  /** Called once the sealed buffer is durable in bronze (lake or BigQuery): commit offsets / ack messages. */
   commit: (checkpoint: C) => Promise<void>;
   /** A sealed checkpoint that could not commit goes back to the source (merged into the next one). */
   onCommitFailed?: (checkpoint: C, error: unknown) => void;
@@ -42,7 +43,8 @@ interface Sealed<C> {
 
 /**
  * The bronze sink shared by the stream sources. Records accumulate in an open buffer; a flush seals it,
- * writes dead letters then rows as lake files (each appears atomically), and only then calls `commit`.
+ * writes dead letters then rows to the bronze target (lake files, or BigQuery commits: each appears atomically),
+ * and only then calls `commit`.
  * If a write fails the sealed buffer is kept and retried with back-off and nothing is committed, while the
  * open buffer keeps filling up to `maxRecords`; `waitForRoom` then holds the source, so memory stays bounded
  * at about two buffers whatever the broker or disk does.
@@ -59,7 +61,7 @@ export class StreamSink<C> {
   private roomWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly writer: LakeWriter,
+    private readonly target: BronzeTarget,
     private readonly opts: StreamSinkOptions<C>,
   ) {}
 
@@ -74,6 +76,20 @@ export class StreamSink<C> {
   accept(row: MultiplexRecord): void {
     this.rows.push(row);
     this.kickIfFull();
+  }
+
+  /** A run of valid records at once (multiplexBatch.ts); like `accept`, it may seal the buffer once it is full. */
+  acceptRun(run: RecordRun): void {
+    this.rows.pushRun(run);
+    this.kickIfFull();
+  }
+
+  /**
+   * Records the open buffer takes before it is full. A source that takes at most this many before its next await
+   * knows the buffer cannot be sealed in between, except right after the last of them.
+   */
+  get room(): number {
+    return this.opts.maxRecords - this.openCount;
   }
 
   reject(deadLetter: BronzeRow): void {
@@ -141,10 +157,10 @@ export class StreamSink<C> {
     // Dead letters first: progress is read back from kafka_multiplex files, so a crash between the two renames
     // replays the batch (dead letters may repeat) instead of skipping past records that never became durable.
     if (batch.deadLettersWritten === undefined) {
-      batch.deadLettersWritten = batch.deadLetters.length > 0 ? await this.writer.writeRows("dead_letters", batch.deadLetters, { tag: this.opts.tag }) : null;
+      batch.deadLettersWritten = batch.deadLetters.length > 0 ? await this.target.writeDeadLetters(batch.deadLetters, this.opts.tag) : null;
     }
     if (batch.deadLettersWritten) files.push(batch.deadLettersWritten);
-    if (batch.rows.length > 0) files.push(await batch.rows.write(this.writer, this.opts.tag));
+    if (batch.rows.length > 0) files.push(await this.target.writeMultiplex(batch.rows, this.opts.tag));
     this.sealed = undefined;
     this.failures = 0;
     this.retryAt = 0;

@@ -54,7 +54,10 @@ export interface WarehouseAdapter {
 }
 
 /** One connection's worth of the adapter: used for the statements of one action, in order. */
-export type WarehouseSession = Pick<WarehouseAdapter, "execute" | "query" | "describeRelation" | "describeQuery">;
+export type WarehouseSession = Pick<WarehouseAdapter, "execute" | "query" | "describeRelation" | "describeQuery"> & {
+  /** Bytes a statement would process (BigQuery: a dry-run job), or undefined when the engine does not say. Engines that bill by bytes only. */
+  estimateBytes?(sql: string): Promise<number | undefined>;
+};
 
 /**
  * The statement-level methods of an adapter, each run on a session of its own. Engines implement

@@ -83,7 +83,10 @@ export async function executeGraph(graph: CompiledGraph, selected: Set<string>, 
         const state = await gatherState(action, relations.get(name), built, session, context, options.dryRun);
         plan = planAction(action, state, context);
         const note = plan.note ? { note: plan.note } : {};
-        if (options.dryRun) return { name, type: plan.type, status: "success", mode: plan.mode, ...note, seconds: seconds(), plan };
+        if (options.dryRun) {
+          const bytes = session.estimateBytes ? { bytes: await estimatePlan(plan, session.estimateBytes.bind(session)) } : {};
+          return { name, type: plan.type, status: "success", mode: plan.mode, ...note, ...bytes, seconds: seconds(), plan };
+        }
         const rows = await runSteps(plan, session);
         return { name, type: plan.type, status: "success", mode: plan.mode, ...note, rows, seconds: seconds(), plan };
       });
@@ -187,6 +190,17 @@ async function gatherState(
     }
   }
   return state;
+}
+
+/** Dry-runs each statement of the plan; one that cannot be estimated yet (it reads what has not been built) counts as unestimated. */
+async function estimatePlan(plan: ActionPlan, estimate: (sql: string) => Promise<number | undefined>): Promise<{ processed: number; unestimated: number }> {
+  const total = { processed: 0, unestimated: 0 };
+  for (const step of plan.steps) {
+    const bytes = await estimate(step.sql).catch(() => undefined);
+    if (bytes === undefined) total.unestimated += 1;
+    else total.processed += bytes;
+  }
+  return total;
 }
 
 async function runSteps(plan: ActionPlan, session: WarehouseSession): Promise<number | undefined> {

@@ -1,3 +1,4 @@
+import { formatBytes } from "../../lib/formatBytes.js";
 import { textTable } from "../../lib/textTable.js";
 import type { ActionResult, RunSummary } from "./results.js";
 import { counts } from "./results.js";
@@ -32,6 +33,19 @@ export function summaryLine(summary: RunSummary): string {
   if (tally.disabled > 0) parts.push(`${tally.disabled} disabled`);
   const verb = summary.dryRun ? "Dry run planned" : tally.failed > 0 ? "Run FAILED" : "Run succeeded";
   return `${verb}: ${summary.results.length} action(s): ${parts.join(", ")} in ${seconds.toFixed(2)}s`;
+}
+
+/** `--dry-run` on BigQuery: the bytes each action would process (its statements' dry-run jobs) and the total. */
+export function bytesReport(results: ActionResult[]): string[] {
+  const estimated = results.filter((r) => r.bytes !== undefined);
+  if (estimated.length === 0) return [];
+  const unestimated = estimated.reduce((n, r) => n + r.bytes!.unestimated, 0);
+  const total = estimated.reduce((n, r) => n + r.bytes!.processed, 0);
+  return [
+    "bytes each action would process (BigQuery dry-run jobs):",
+    ...estimated.map((r) => `  ${formatBytes(r.bytes!.processed)}  ${r.name}${r.bytes!.unestimated > 0 ? `  (+ ${r.bytes!.unestimated} statement(s) without an estimate)` : ""}`),
+    `total: ${formatBytes(total)}${unestimated > 0 ? ` (${unestimated} statement(s) without an estimate: not yet built, or DDL/DML the server gives no figure for)` : ""}`,
+  ];
 }
 
 /** The dry-run plan: each action with every statement it would execute. */

@@ -16,6 +16,11 @@ export interface ActionResult {
   /** Why an action was skipped: the failed or skipped dependency. */
   skippedBecause?: string;
   plan?: ActionPlan;
+  /**
+   * A dry run on a warehouse that bills by bytes (BigQuery): what the action's statements would process, and how
+   * many statements had no estimate (the engine gave none, or the statement reads what an earlier action builds).
+   */
+  bytes?: { processed: number; unestimated: number };
 }
 
 export interface RunSummary {

@@ -8,6 +8,8 @@ import { stopService } from "../../services/process.js";
 export interface PrivateEmulator {
   /** For BIGQUERY_EMULATOR_HOST: @google-cloud/bigquery takes the base URL, scheme included. */
   host: string;
+  /** For BIGQUERY_STORAGE_EMULATOR_HOST: the Storage Read/Write API's gRPC `host:port`. */
+  grpcHost: string;
   stop(): Promise<void>;
 }
 
@@ -31,9 +33,11 @@ export async function startPrivateEmulator(): Promise<PrivateEmulator> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-bq-emulator-"));
   const pidFile = path.join(dir, "emulator.pid");
   const port = await freePort();
-  await startBigQueryEmulator({ port, grpcPort: await freePort(), dir, pidFile, persist: false, log: () => undefined });
+  const grpcPort = await freePort();
+  await startBigQueryEmulator({ port, grpcPort, dir, pidFile, persist: false, log: () => undefined });
   return {
     host: `http://127.0.0.1:${port}`,
+    grpcHost: `127.0.0.1:${grpcPort}`,
     async stop() {
       await stopService(pidFile, 5_000);
       fs.rmSync(dir, { recursive: true, force: true });

@@ -122,3 +122,26 @@ it("moves the completion watermark only with sessions that have readings, forwar
     expect(await summarized(home)).toEqual(want);
   });
 });
+
+it("adds late readings to a summarized session's stored statistics, and recomputes it when a late reading replaces one", async () => {
+  const stats = (home: string) => query(home, "select session_id, min_bpm, avg_bpm, max_bpm, num_recordings from gold.workout_bpm_summary where user_id = 1");
+  const replaced = (home: string) => query(home, "select epoch(time) - " + T0 + " as second, _replaced_row from silver.workout_bpm where user_id = 1 and _replaced_row");
+  await deliverInTurnAndAtOnce(
+    [
+      landFirstDelivery,
+      // two new readings in the summarized session: combined with its stored statistics, a new minimum among them
+      (home) => landText(home, "kafka_multiplex", "late.json", `${[reading(60, 100, T0 + 240, 120), reading(61, 100, T0 + 300, 71.5)].join("\n")}\n`),
+      // the minimum is replaced by a higher duplicate: the stored minimum is no longer known, so the session is recomputed
+      (home) => landText(home, "kafka_multiplex", "dup.json", `${reading(62, 100, T0 + 300, 95)}\n`),
+    ],
+    async (home, step) => {
+      const want = [
+        { session_id: 1, min_bpm: 90, avg_bpm: 90, max_bpm: 90, num_recordings: 3 },
+        { session_id: 1, min_bpm: 71.5, avg_bpm: 92.3, max_bpm: 120, num_recordings: 5 },
+        { session_id: 1, min_bpm: 90, avg_bpm: 97, max_bpm: 120, num_recordings: 5 },
+      ][step];
+      expect(await stats(home)).toEqual([want]);
+      expect(await replaced(home)).toEqual(step === 2 ? [{ second: 300, _replaced_row: true }] : []);
+    },
+  );
+});

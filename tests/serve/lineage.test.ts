@@ -29,11 +29,13 @@ describe("column lineage from the compiled SQL", () => {
       expect(Object.keys(table!.columns).length, entry.name).toBeGreaterThan(0);
       for (const [column, inputs] of Object.entries(table!.columns)) if (inputs.length === 0) withoutInputs.push(`${entry.shortName}.${column}`);
     }
-    // Constants and the calendar (generate_series), and COUNT(*): nothing upstream to name.
+    // Constants (a full build's _merged_since and _replaced_*) and the calendar (generate_series), and COUNT(*): nothing upstream to name.
     expect(withoutInputs.filter((c) => !c.startsWith("silver.date_lookup.")).sort()).toEqual([
       "gold.workout_bpm_summary.num_recordings",
       "silver.heart_rate._merged_since",
+      "silver.heart_rate._replaced_valid",
       "silver.workout_bpm._merged_since",
+      "silver.workout_bpm._replaced_row",
     ]);
   });
 

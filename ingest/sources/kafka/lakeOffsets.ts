@@ -38,13 +38,18 @@ export class LakeOffsets {
     private readonly paths: HomePaths,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly readLake: boolean,
   ) {}
 
-  static async open(home: string): Promise<LakeOffsets> {
+  /**
+   * `readLake: false` when bronze is not in this lake (ingest --sink bigquery): progress is then only what this
+   * process wrote, and a restart resumes from the group's committed offsets.
+   */
+  static async open(home: string, options: { readLake: boolean } = { readLake: true }): Promise<LakeOffsets> {
     // A side reader: keep it small next to the writer's DuckDB in the same process.
     const instance = await DuckDBInstance.create(":memory:", { threads: "1", memory_limit: "64MB" });
     const connection = await instance.connect();
-    const offsets = new LakeOffsets(homePaths(home), instance, connection);
+    const offsets = new LakeOffsets(homePaths(home), instance, connection, options.readLake);
     await offsets.refresh();
     return offsets;
   }
@@ -84,6 +89,7 @@ export class LakeOffsets {
    * serves offsets the lake already has (a replay after a crash, or a recreated topic), so it reads every file.
    */
   async storedMessages(brokerTopic: string, partition: number, incarnation: number, from: number, to: number): Promise<Map<number, StoredMessage>> {
+    if (!this.readLake) return new Map();
     const reader = await this.connection.runAndReadAll(
       `SELECT "offset", "timestamp", value
        FROM read_parquet(${sqlString(bronzeGlob(this.paths.lake, "kafka_multiplex"))})
@@ -97,6 +103,7 @@ export class LakeOffsets {
 
   /** Reads kafka rows' offsets from lake files not read before (other processes', or from before a crash). */
   async refresh(): Promise<void> {
+    if (!this.readLake) return;
     // Keyed by file name: noteWritten gets the writer's path for the same file.
     const fresh = (await committedFiles(this.paths, "kafka_multiplex")).map((f) => f.file).filter((file) => !this.seen.has(path.basename(file)));
     if (fresh.length === 0) return;

@@ -1,6 +1,7 @@
 import { Duration, type Message, type PubSub, type Subscription } from "@google-cloud/pubsub";
 import { z } from "zod";
-import { LakeWriter, type BronzeRow } from "../../../lake/lakeWriter.js";
+import type { BronzeRow } from "../../../lake/lakeWriter.js";
+import { openBronzeTarget, type BronzeSinkSpec, type BronzeTarget } from "../../sink/bronzeTarget.js";
 import { StreamSink, type FlushResult } from "../../sink/streamSink.js";
 import type { MultiplexRecord } from "../../sink/multiplexBatch.js";
 import { validatePayload } from "../../validate.js";
@@ -23,6 +24,8 @@ export interface PubsubIngestOptions {
   maxBatch: number;
   flushMs: number;
   progressMs: number;
+  /** The lake when absent. */
+  sink?: BronzeSinkSpec;
   log: (line: string) => void;
 }
 
@@ -38,6 +41,9 @@ const attributesSchema = z.object({
     .transform(Number)
     .optional(),
 });
+
+/** The most messages held unacked, whatever --max-batch says (20,000 ≈ 2 s of what the emulator delivers). */
+const PUBSUB_MAX_UNACKED = 20_000;
 
 /**
  * `pulse ingest --source pubsub`: streaming pull on each subscription into the bronze lake.
@@ -61,7 +67,7 @@ export class PubsubIngest {
 
   private constructor(
     private readonly opts: PubsubIngestOptions,
-    private readonly writer: LakeWriter,
+    private readonly target: BronzeTarget,
     private readonly sink: StreamSink<Message[]>,
     private readonly pubsub: PubSub,
   ) {
@@ -79,9 +85,9 @@ export class PubsubIngest {
 
   static async start(opts: PubsubIngestOptions): Promise<PubsubIngest> {
     const pubsub = await openPubSub(opts.projectId);
-    const writer = await LakeWriter.open(opts.home, { threads: 1, memoryLimit: "128MB" });
+    const target = await openBronzeTarget(opts.sink, opts.home);
     let self: PubsubIngest | undefined;
-    const sink = new StreamSink<Message[]>(writer, {
+    const sink = new StreamSink<Message[]>(target, {
       maxRecords: opts.maxBatch,
       maxDelayMs: opts.flushMs,
       tag: `pubsub-${process.pid.toString(36)}`,
@@ -90,9 +96,9 @@ export class PubsubIngest {
         for (const m of messages) m.ack();
       },
       onFlushed: (result) => self!.onFlushed(result),
-      onWriteFailed: (error) => opts.log(`lake write failed, will retry (messages not acked): ${(error as Error).message}`),
+      onWriteFailed: (error) => opts.log(`${target.name} write failed, will retry (messages not acked): ${(error as Error).message}`),
     });
-    self = new PubsubIngest(opts, writer, sink, pubsub);
+    self = new PubsubIngest(opts, target, sink, pubsub);
     await self.run();
     return self;
   }
@@ -108,8 +114,9 @@ export class PubsubIngest {
     this.sink.start();
     for (const binding of this.opts.subscriptions) {
       const subscription = this.pubsub.subscription(binding.subscription, {
-        // Unacked messages are the buffer: flow control caps them, so memory stays bounded under a burst.
-        flowControl: { maxMessages: this.opts.maxBatch, allowExcessMessages: false },
+        // Unacked messages are the buffer: flow control caps them, so memory stays bounded under a burst. A Pub/Sub
+        // message object holds far more than a Kafka run's joined text, hence a cap below the default --max-batch.
+        flowControl: { maxMessages: Math.min(this.opts.maxBatch, PUBSUB_MAX_UNACKED), allowExcessMessages: false },
         closeOptions: { behavior: "NACK", timeout: Duration.from({ seconds: 2 }) },
       });
       const source = `pubsub:${binding.subscription}`;
@@ -191,7 +198,7 @@ export class PubsubIngest {
     this.saveState();
     await this.stateWrite;
     this.printProgress();
-    await this.writer.close();
+    await this.target.close();
     return flushed;
   }
 }

@@ -2,13 +2,22 @@ import type { Target } from "../../compile/graph.js";
 import { SessionAdapter, type Column, type RelationInfo, type StatementResult, type WarehouseAdapter, type WarehouseSession } from "../adapter.js";
 import type { BigQueryClientLike, BigQueryJobLike } from "./bigqueryClient.js";
 import { avoidMetadataServerProbe } from "../../../lib/googleAuth.js";
+import { formatBytes } from "../../../lib/formatBytes.js";
 
 export interface BigQueryOptions {
   client: BigQueryClientLike;
   /** Project that runs the jobs and owns targets without an explicit database. */
   projectId: string;
   location?: string;
+  /**
+   * `--maximum-bytes-billed`: set on every job (BigQuery fails a job over it), and checked with a dry run before
+   * each statement, so an action over it fails before it changes anything rather than after its first statements.
+   */
+  maximumBytesBilled?: number;
 }
+
+/** A statement the cost guard refused: what it would process and the limit. */
+export class BytesLimitError extends Error {}
 
 function backtick(target: Target, projectId: string): string {
   return `\`${[target.database || projectId, target.schema, target.name].filter(Boolean).join(".")}\``;
@@ -28,14 +37,33 @@ class BigQuerySession implements WarehouseSession {
 
   constructor(private readonly options: BigQueryOptions) {}
 
-  private async run(query: string, extra: Record<string, unknown> = {}): Promise<BigQueryJobLike> {
+  private async run(query: string): Promise<BigQueryJobLike> {
+    const limit = this.options.maximumBytesBilled;
+    if (limit !== undefined) {
+      const bytes = await this.estimateBytes(query);
+      if (bytes !== undefined && bytes > limit) {
+        throw new BytesLimitError(`refused before running: this statement would process ${formatBytes(bytes)}, over --maximum-bytes-billed ${formatBytes(limit)}`);
+      }
+    }
     const [job] = await this.options.client.createQueryJob({
       query,
       location: this.options.location,
-      ...(this.sessionId ? { connectionProperties: [{ key: "session_id", value: this.sessionId }] } : { createSession: true }),
-      ...extra,
+      ...this.sessionProperties(true),
+      ...(limit !== undefined ? { maximumBytesBilled: String(limit) } : {}),
     });
     return job;
+  }
+
+  private sessionProperties(create: boolean): Record<string, unknown> {
+    if (this.sessionId) return { connectionProperties: [{ key: "session_id", value: this.sessionId }] };
+    return create ? { createSession: true } : {};
+  }
+
+  /** A dry-run job in this action's session (so its temp tables resolve); BigQuery bills nothing for it. */
+  async estimateBytes(sql: string): Promise<number | undefined> {
+    const [, metadata] = await this.options.client.createQueryJob({ query: sql, location: this.options.location, dryRun: true, ...this.sessionProperties(false) });
+    const bytes = metadata?.statistics?.totalBytesProcessed ?? metadata?.statistics?.query?.totalBytesProcessed;
+    return bytes === undefined ? undefined : Number(bytes);
   }
 
   async execute(sql: string): Promise<StatementResult> {

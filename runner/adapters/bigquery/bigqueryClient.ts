@@ -11,7 +11,9 @@ export interface BigQueryJobLike {
 export interface JobMetadata {
   statistics?: {
     sessionInfo?: { sessionId?: string };
-    query?: { numDmlAffectedRows?: string; schema?: { fields?: { name: string; type: string }[] } };
+    /** A dry run's estimate (an int64 as a string); absent where the server does not compute it (the emulator, for DDL and DML). */
+    totalBytesProcessed?: string;
+    query?: { numDmlAffectedRows?: string; totalBytesProcessed?: string; schema?: { fields?: { name: string; type: string }[] } };
   };
 }
 
