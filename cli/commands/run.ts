@@ -43,6 +43,7 @@ export const define: DefineCommand = (command, exit) =>
       const request = {
         projectDir,
         home,
+        environment: env.name,
         target:
           flags.warehouse === "bigquery"
             ? { warehouse: "bigquery", projectId: flags.gcpProject!, location: flags.location, maximumBytesBilled: flags.maximumBytesBilled, mapping: env.bigquery }

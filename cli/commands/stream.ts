@@ -25,6 +25,7 @@ export const define: DefineCommand = (command, exit) =>
     .addOption(homeOption())
     .action(async (flags, self) => {
       const projectDir = projectDirOf(flags);
+      const env = envOf(self, projectDir);
       const home = homeOf(self, projectDir, { writes: "stream" });
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const source = flags.source;
@@ -35,8 +36,9 @@ export const define: DefineCommand = (command, exit) =>
           run: {
             projectDir,
             home,
+            environment: env.name,
             selection: { tags: flags.tags ?? [] },
-            vars: environmentVars(envOf(self, projectDir), flags.vars),
+            vars: environmentVars(env, flags.vars),
             fullRefresh: false,
             command: commandLine(self),
           },

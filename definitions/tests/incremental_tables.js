@@ -79,7 +79,7 @@ if (dialect.compiledByPulse) {
         .map(
           ([t, hr]) =>
             `SELECT 1 AS user_id, 1 AS workout_id, 1 AS session_id, ${at(t)} AS time, ${at("2023-03-11 08:00:00")} AS start_time,
-         ${at("2023-03-11 09:00:00")} AS end_time, ${hr} AS heartrate, ${loaded} AS _ingested_at,
+         ${at("2023-03-11 09:00:00")} AS end_time, ${hr} AS heartrate, ${loaded} AS _ingested_at, FALSE AS _replaced_row,
          ${at("1970-01-01 00:00:00")} AS _merged_since`,
         )
         .join("\nUNION ALL\n"),
