@@ -9,6 +9,7 @@ import { layoutDag, type DagLayout } from "./dagLayout.js";
 import { columnLineage, type Lineage } from "./lineage/columnLineage.js";
 import { pipelineStatus, runningIngest, type PipelineStatus } from "./pipelineStatus.js";
 import { IngestStatusReader } from "../ingest/ingestStatus.js";
+import { piiColumns, type PiiColumn } from "../access/piiColumns.js";
 import {
   dashboardQueries,
   DASHBOARD_CHARTS,
@@ -50,6 +51,8 @@ export class ServeModel {
   readonly lineage: Lineage;
   readonly reader: WarehouseReader;
   private readonly ingest: IngestStatusReader;
+  /** PII columns per `dataset.table`, masked in sample rows. */
+  private readonly pii: Map<string, PiiColumn[]>;
 
   constructor(
     readonly graph: CompiledGraph,
@@ -61,6 +64,7 @@ export class ServeModel {
     this.lineage = columnLineage(this.entries);
     this.reader = new WarehouseReader(home, graph.projectConfig.defaultDatabase || "pulse");
     this.ingest = new IngestStatusReader(home);
+    this.pii = piiColumns(graph);
   }
 
   /** The dashboard's rows, or undefined while there is nothing to chart. */
@@ -110,7 +114,12 @@ export class ServeModel {
           columns.some((c) => c.name === "_ingested_at"),
         ),
       );
-      return { history, columns, stats: { rowCount: Number(s?.row_count ?? 0), newestLoad: (s?.newest_load as string | null) ?? null }, sample: await q(sampleRows(relation)) };
+      return {
+        history,
+        columns,
+        stats: { rowCount: Number(s?.row_count ?? 0), newestLoad: (s?.newest_load as string | null) ?? null },
+        sample: await q(sampleRows(relation, columns, this.pii.get(`${entry.target.schema}.${entry.target.name}`) ?? [])),
+      };
     });
     const status = pipelineStatus({ ...value.history, stale }, readRunProgress(this.home));
     const assertions = this.entries.filter((e) => e.kind === "assertion" && e.checks === entry.name).map((a) => ({ entry: a, status: status.actions[a.name] }));

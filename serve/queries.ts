@@ -1,3 +1,6 @@
+import type { PiiColumn } from "../access/piiColumns.js";
+import { maskedColumn } from "../access/roleViews.js";
+import { sqlIdentifier } from "../lake/sqlText.js";
 import type { BoundQuery } from "./warehouseReader.js";
 import { HISTORY_SCHEMA } from "../runner/history/runHistory.js";
 
@@ -124,8 +127,17 @@ export function relationStats(relation: string, hasIngestedAt: boolean): BoundQu
   };
 }
 
-export function sampleRows(relation: string): BoundQuery {
-  return { sql: `select * from ${relation} limit 10` };
+/**
+ * Ten rows of a relation, its PII columns masked as a role without clearance sees them (access.yaml; hash or null per
+ * the column's policy tag): the page is for analysts, and `pulse docs build` output is shared as a CI artifact.
+ */
+export function sampleRows(relation: string, columns: { name: string; type: string }[], pii: PiiColumn[]): BoundQuery {
+  const masking = new Map(pii.map((c) => [c.column.toLowerCase(), c.masking]));
+  const select = columns.map(({ name, type }) => {
+    const masked = masking.get(name.toLowerCase());
+    return masked ? maskedColumn(name, type, masked) : sqlIdentifier(name);
+  });
+  return { sql: `select ${select.join(", ")} from ${relation} limit 10` };
 }
 
 /** Column names and types of one relation (bound: schema, name). */

@@ -195,6 +195,22 @@ describe("pulse serve in headless Chromium", () => {
     await page.screenshot({ path: path.join(shots, "table.png") });
   });
 
+  it("shows a table's sample rows with its PII masked per access.yaml: names hashed, dates of birth null", async () => {
+    await page.goto(`${served.url}/tables/silver.user_profile`, { waitUntil: "load" });
+    const sample = await domTable(page, "#sample");
+    expect(sample.length).toBeGreaterThan(0);
+    const names = new Set(pulseQuery(home, "select first_name, last_name, street_address from silver.user_profile").flatMap((r) => Object.values(r).map(String)));
+    for (const row of sample) {
+      for (const column of ["first_name", "last_name", "street_address"]) {
+        expect(row[column], column).toMatch(/^[0-9a-f]{64}$/);
+        expect(names.has(row[column]!), column).toBe(false);
+      }
+      expect(row.dob).toBe("NULL");
+      // Columns without a policy tag are shown as stored.
+      expect(row.user_id).toMatch(/^\d+$/);
+    }
+  });
+
   it("made no request outside 127.0.0.1", () => {
     expect(outside).toEqual([]);
   });
