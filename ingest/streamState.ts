@@ -72,6 +72,30 @@ export async function writeStreamState(home: string, state: StreamState): Promis
   await rename(tmp, file);
 }
 
+/**
+ * Saves an ingest process's state in the order its snapshots were taken: a write never waits on the ingest, and a
+ * slow disk never reorders two saves (an older snapshot written last would show positions going back).
+ */
+export class StreamStateSaver {
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly home: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  save(state: StreamState): void {
+    state.updatedAt = new Date().toISOString();
+    const snapshot = JSON.parse(JSON.stringify(state)) as StreamState;
+    this.pending = this.pending.then(() => writeStreamState(this.home, snapshot)).catch((error: unknown) => this.log(`could not write ingest state: ${(error as Error).message}`));
+  }
+
+  /** Resolves once every save so far is on disk (or has been reported as failed). */
+  settled(): Promise<void> {
+    return this.pending;
+  }
+}
+
 export async function readStreamStates(home: string): Promise<StreamState[]> {
   const folder = homePaths(home).streamState;
   let names: string[];

@@ -4,7 +4,7 @@ import { openBronzeTarget, type BronzeSinkSpec, type BronzeTarget } from "../../
 import { StreamSink, type FlushResult } from "../../sink/streamSink.js";
 import { validatePayload } from "../../validate.js";
 import type { StreamTopic } from "../../schemas/topics.js";
-import { initialStreamState, recordFlush, writeStreamState, type StreamPosition, type StreamState } from "../../streamState.js";
+import { initialStreamState, recordFlush, StreamStateSaver, type StreamPosition, type StreamState } from "../../streamState.js";
 import { RateMeter, formatCount } from "../../progressLine.js";
 import { LakeOffsets, partitionKey, type PartitionKey } from "./lakeOffsets.js";
 import { deadLetterRow, multiplexRecord, recordRun, type MessageOrigin } from "./records.js";
@@ -68,7 +68,7 @@ export class KafkaIngest {
   private readonly rate = new RateMeter();
   private progressTimer: NodeJS.Timeout | undefined;
   private readonly state: StreamState;
-  private stateWrite: Promise<void> = Promise.resolve();
+  private readonly stateSaver: StreamStateSaver;
   private fatal: ((error: Error) => void) | undefined;
   private readonly done: Promise<void>;
   /** Settles once connected and consuming, or given up; stop() waits for it. */
@@ -108,6 +108,7 @@ export class KafkaIngest {
       maxBytes: 4 * 1024 * 1024,
       allowAutoTopicCreation: true,
     });
+    this.stateSaver = new StreamStateSaver(opts.home, opts.log);
     this.state = initialStreamState(
       "kafka",
       opts.group,
@@ -393,14 +394,8 @@ export class KafkaIngest {
   }
 
   private saveState(): void {
-    this.state.updatedAt = new Date().toISOString();
     this.state.positions = this.positions();
-    const snapshot = JSON.parse(JSON.stringify(this.state)) as StreamState;
-    this.stateWrite = this.stateWrite
-      .then(() => writeStreamState(this.opts.home, snapshot))
-      .catch((error: unknown) => {
-        this.opts.log(`could not write ingest state: ${(error as Error).message}`);
-      });
+    this.stateSaver.save(this.state);
   }
 
   private printProgress(): void {
@@ -428,7 +423,7 @@ export class KafkaIngest {
     await Promise.race([this.consumer.disconnect().catch(() => undefined), sleep(Math.max(0, deadline - Date.now()), { unref: true })]);
     this.state.stoppedAt = new Date().toISOString();
     this.saveState();
-    await this.stateWrite;
+    await this.stateSaver.settled();
     this.printProgress();
     this.lakeOffsets.close();
     await this.target.close();

@@ -6,7 +6,7 @@ import { StreamSink, type FlushResult } from "../../sink/streamSink.js";
 import type { MultiplexRecord } from "../../sink/multiplexBatch.js";
 import { validatePayload } from "../../validate.js";
 import type { StreamTopic } from "../../schemas/topics.js";
-import { initialStreamState, recordFlush, writeStreamState, type StreamState } from "../../streamState.js";
+import { initialStreamState, recordFlush, StreamStateSaver, type StreamState } from "../../streamState.js";
 import { RateMeter, formatCount } from "../../progressLine.js";
 import { ensureSubscription, openPubSub } from "../../../lib/pubsubClient.js";
 
@@ -60,7 +60,7 @@ export class PubsubIngest {
   private readonly rate = new RateMeter();
   private progressTimer: NodeJS.Timeout | undefined;
   private readonly state: StreamState;
-  private stateWrite: Promise<void> = Promise.resolve();
+  private readonly stateSaver: StreamStateSaver;
   private fatal: ((error: Error) => void) | undefined;
   private readonly done: Promise<void>;
   private received = 0;
@@ -71,6 +71,7 @@ export class PubsubIngest {
     private readonly sink: StreamSink<Message[]>,
     private readonly pubsub: PubSub,
   ) {
+    this.stateSaver = new StreamStateSaver(opts.home, opts.log);
     this.state = initialStreamState(
       "pubsub",
       opts.projectId,
@@ -169,13 +170,7 @@ export class PubsubIngest {
   }
 
   private saveState(): void {
-    this.state.updatedAt = new Date().toISOString();
-    const snapshot = JSON.parse(JSON.stringify(this.state)) as StreamState;
-    this.stateWrite = this.stateWrite
-      .then(() => writeStreamState(this.opts.home, snapshot))
-      .catch((error: unknown) => {
-        this.opts.log(`could not write ingest state: ${(error as Error).message}`);
-      });
+    this.stateSaver.save(this.state);
   }
 
   private printProgress(): void {
@@ -196,7 +191,7 @@ export class PubsubIngest {
     await this.pubsub.close().catch(() => undefined);
     this.state.stoppedAt = new Date().toISOString();
     this.saveState();
-    await this.stateWrite;
+    await this.stateSaver.settled();
     this.printProgress();
     await this.target.close();
     return flushed;
