@@ -111,7 +111,7 @@ describe("several ingest processes in one consumer group on one home", { timeout
 
     // Freeze the victim while the commit lock names it (it holds the lock only for a rename and an fsync), make sure
     // it still does, then kill it: the lock file is left behind naming a dead process, mid-commit.
-    const lockFile = path.join(homePaths(home).ingestState, "commit.lock");
+    const lockFile = path.join(homePaths(path.join(home, "dev")).ingestState, "commit.lock");
     const holder = `"pid":${victim.child.pid}`;
     const readLock = () => {
       try {

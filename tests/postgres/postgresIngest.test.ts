@@ -13,9 +13,9 @@ const CLI = path.join(PROJECT, "dist", "cli", "main.js");
 
 /** The rows of a bronze table's committed lake files, read without the CLI (which a polling test races). */
 async function lakeRows(home: string, table: string): Promise<Record<string, unknown>[]> {
-  const files = (await readdir(path.join(homePaths(home).bronze, table)).catch(() => [] as string[])).filter((f) => f !== "_empty.parquet");
+  const files = (await readdir(path.join(homePaths(path.join(home, "dev")).bronze, table)).catch(() => [] as string[])).filter((f) => f !== "_empty.parquet");
   if (files.length === 0) return [];
-  return query(`SELECT * FROM read_parquet([${files.map((f) => `'${path.join(homePaths(home).bronze, table, f)}'`).join(", ")}])`);
+  return query(`SELECT * FROM read_parquet([${files.map((f) => `'${path.join(homePaths(path.join(home, "dev")).bronze, table, f)}'`).join(", ")}])`);
 }
 
 /** `pulse --home home args…` without throwing: exit code and output, for the failure cases. */
@@ -126,7 +126,7 @@ describe("pulse ingest --source postgres", () => {
     for (const result of [missingColumn, wrongType, missingTable]) expect(result.output).not.toMatch(/\n\s+at /);
     await sql(url, "INSERT INTO registered_users (user_id, device_id, mac_address, registration_timestamp) VALUES (1, 2, 'x', 3)");
     pulseResult(home, "ingest", "--source", "postgres", "--once", "--url", url);
-    const files = await readdir(path.join(homePaths(home).bronze, "registered_users")).catch(() => []);
+    const files = await readdir(path.join(homePaths(path.join(home, "dev")).bronze, "registered_users")).catch(() => []);
     expect(files.filter((f) => f !== "_empty.parquet")).toEqual([]);
   });
 

@@ -12,7 +12,7 @@ const ROWS = 200_000;
 const DEAD = ROWS / 1000;
 
 async function committed(home: string, table: string): Promise<number> {
-  const names = await readdir(path.join(homePaths(home).bronze, table)).catch(() => [] as string[]);
+  const names = await readdir(path.join(homePaths(path.join(home, "dev")).bronze, table)).catch(() => [] as string[]);
   return names.filter((n) => n !== "_empty.parquet").length;
 }
 
@@ -59,7 +59,7 @@ describe("pulse ingest --source postgres killed with SIGKILL mid-copy", () => {
     await insert("b", 1);
     await insert(null, 2);
     ingest();
-    const folder = path.join(homePaths(home).bronze, "gym_logins");
+    const folder = path.join(homePaths(path.join(home, "dev")).bronze, "gym_logins");
     const files = (await readdir(folder)).filter((n) => n !== "_empty.parquet").sort();
     expect(files).toHaveLength(2);
     // The state a kill right after the dead-letter rename leaves: the chunk's row batch is not in the lake.
