@@ -1,3 +1,4 @@
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { referenceSet, landReference } from "../landing/landingTestHome.js";
 import { AS_OF_DATE, EXPECTED_AFTER_SET_1, EXPECTED_AFTER_SET_2 } from "../pipeline/expected-reference.js";
@@ -12,7 +13,8 @@ describe("registrations and gym visits from PostgreSQL instead of landing CSV fi
     const vars = `as_of_date=${AS_OF_DATE}`;
     for (const n of [1, 2] as const) {
       // The Kafka feeds still arrive as landing files; the two CSV feeds come from the database.
-      for (const file of referenceSet(n).kafka_multiplex) await landReference(home, "kafka_multiplex", file);
+      // The CLI keeps the default environment's state, its landing zone included, in <home>/dev.
+      for (const file of referenceSet(n).kafka_multiplex) await landReference(path.join(home, "dev"), "kafka_multiplex", file);
       expect(pulse(home, "produce", "--to", "postgres", "--url", url, "--from", REFERENCE, "--iteration", String(n))).toMatch(/inserted 13 rows/);
       pulse(home, "ingest", "--source", "postgres", "--once", "--url", url);
       pulse(home, "ingest", "--source", "landing", "--once");
