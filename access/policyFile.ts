@@ -9,7 +9,9 @@ export const ROLES = ["data_engineer", "analyst", "data_scientist", "auditor", "
 export type Role = (typeof ROLES)[number];
 export const ACCESS_CLASSES = ["public", "internal", "confidential", "restricted"] as const;
 export const PII_CLEARANCE = ["clear", "masked", "hidden"] as const;
-export const DEFAULT_ENVIRONMENT = "dev";
+import { DEFAULT_ENVIRONMENT } from "../environments/defaultEnvironment.js";
+
+export { DEFAULT_ENVIRONMENT };
 export const ACCESS_FILE = "access.yaml";
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a dataset or table name (letters, digits, _)");

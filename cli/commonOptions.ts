@@ -15,7 +15,6 @@ import { brokerList, nonEmpty, seconds } from "./flagValues.js";
 /** Flags several commands share, declared once here. */
 export const homeOption = () => new Option("--home <dir>", "state directory (default: $PULSE_HOME, else <project>/.pulse)").env("PULSE_HOME");
 /** program.ts adds it to every command that takes --home: the environment picks the folder under the home. */
-export const envOption = () => new Option("--env <name>", `environment declared in environments.yaml (default: $PULSE_ENV, else ${DEFAULT_ENVIRONMENT})`).env("PULSE_ENV");
 export const projectOption = () => new Option("--project <dir>", "the Dataform project directory (default: the current directory)");
 export const lockTimeoutOption = () => new Option("--lock-timeout <seconds>", "how long to wait for another process holding the warehouse").argParser(seconds).default(600);
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { UserError } from "../lib/errors.js";
-import { envOption, type AnyCommand } from "./commonOptions.js";
+import type { AnyCommand } from "./commonOptions.js";
+import { envOption } from "./envOption.js";
 
 /**
  * Each command lives in cli/commands/<name>.ts and exports `define(command, exit)`, which declares its flags

@@ -7,7 +7,9 @@ import type { ProjectConfigOverride } from "../runner/compile/compile.js";
 
 /** The file at the project root that declares the environments. */
 export const ENVIRONMENTS_FILE = "environments.yaml";
-export const DEFAULT_ENVIRONMENT = "dev";
+import { DEFAULT_ENVIRONMENT } from "./defaultEnvironment.js";
+
+export { DEFAULT_ENVIRONMENT };
 
 /**
  * Names a folder under PULSE_HOME, so it must not be one of the single-environment layout's entries
