@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS `acme-prod.bronze.dead_letters` (
 )
 PARTITION BY DATE(_ingested_at)
 CLUSTER BY feed
-OPTIONS (description = 'Records the ingest service rejected, one row per record, with the raw bytes and the reason. Nothing in silver reads it; it is declared so it can be queried and referenced.');
+OPTIONS (description = 'Grain: one row per rejected record (append-only), with its raw bytes and the reason. Nothing in silver reads it; it is declared so it can be queried and referenced.');
 
 CREATE TABLE IF NOT EXISTS `acme-prod.bronze.gym_logins` (
   `mac_address` STRING,
@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS `acme-prod.bronze.gym_logins` (
   `_batch` STRING
 )
 PARTITION BY DATE(_ingested_at)
-OPTIONS (description = 'Gym visits, one row per landing-file line (append-only). A visit may appear again with its logout filled in.');
+OPTIONS (description = 'Grain: one row per landing-file line or copied PostgreSQL row version (append-only): gym visits. A visit may appear again with its logout filled in.');
 
 CREATE TABLE IF NOT EXISTS `acme-prod.bronze.kafka_multiplex` (
   `key` STRING,
@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS `acme-prod.bronze.kafka_multiplex` (
 )
 PARTITION BY DATE(_ingested_at)
 CLUSTER BY topic
-OPTIONS (description = 'Every message of the topics user_info, bpm and workout, one row per message (append-only), from Kafka, Pub/Sub or landing files.');
+OPTIONS (description = 'Grain: one row per delivered message (append-only) of the topics user_info, bpm and workout, from Kafka, Pub/Sub, landing files or the BigQuery sink; a redelivery repeats its message_id.');
 
 CREATE TABLE IF NOT EXISTS `acme-prod.bronze.registered_users` (
   `user_id` INT64,
@@ -61,4 +61,4 @@ CREATE TABLE IF NOT EXISTS `acme-prod.bronze.registered_users` (
   `_batch` STRING
 )
 PARTITION BY DATE(_ingested_at)
-OPTIONS (description = 'Device registrations, one row per landing-file line (append-only). Loaded by the landing loader.');
+OPTIONS (description = 'Grain: one row per landing-file line or copied PostgreSQL row version (append-only): device registrations.');
