@@ -1,3 +1,4 @@
+import { DEFAULT_ENVIRONMENT } from "../environments/defaultEnvironment.js";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
@@ -19,6 +20,8 @@ export interface MainJobOptions {
   days: number;
   seed: number;
   log: (line: string) => void;
+  /** The `--home` root and `--env` the CLI was given, when `home` is an environment's folder under it (`pulse demo`). */
+  cli?: { homeRoot: string; env: string };
 }
 
 /** Remembers how many demo days were generated, so each `npm start` lands the next days, like a new delivery. */
@@ -89,7 +92,9 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
   log(`  npx pulse query "select * from pulse_meta.action_results order by seconds desc limit 5"`);
   log(`Run 'npm start' again to land the next ${options.days} day(s) and run incrementally; delete ${paths.home} to reset.`);
   log("See the dashboards, the pipeline and the data docs in a browser:");
-  log(`  npx pulse serve${path.resolve(options.home) === path.resolve(options.projectDir, ".pulse") ? "" : ` --home ${paths.home}`}   # then open http://127.0.0.1:8080/`);
+  const root = options.cli?.homeRoot ?? options.home;
+  const flags = `${path.resolve(root) === path.resolve(options.projectDir, ".pulse") ? "" : ` --home ${path.resolve(root)}`}${options.cli && options.cli.env !== DEFAULT_ENVIRONMENT ? ` --env ${options.cli.env}` : ""}`;
+  log(`  npx pulse serve${flags}   # then open http://127.0.0.1:8080/`);
   return runFailed(summary) ? 1 : 0;
 }
 

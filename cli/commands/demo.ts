@@ -1,5 +1,5 @@
 import { runMainJob } from "../../jobs/mainJob.js";
-import { homeOf, homeOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { envOf, homeOf, homeOption, homeRootOf, projectDirOf, projectOption } from "../commonOptions.js";
 import { wholeNumber } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
 
@@ -19,6 +19,7 @@ export const define: DefineCommand = (command, exit) =>
         await runMainJob({
           projectDir,
           home: homeOf(self, projectDir, { writes: "demo" }),
+          cli: { homeRoot: homeRootOf(self, projectDir), env: envOf(self, projectDir).name },
           users: flags.users,
           days: flags.days,
           seed: flags.seed,
