@@ -17,6 +17,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { BigQuery } from "@google-cloud/bigquery";
 import { z } from "zod";
+import { median } from "./median.js";
 import { PACKAGE_ROOT } from "../lib/home.js";
 import { avoidMetadataServerProbe } from "../lib/googleAuth.js";
 import { produceToKafka } from "../produce/toKafka.js";
@@ -36,8 +37,6 @@ async function* heartRates(n: number): AsyncGenerator<ProducerRecord> {
     yield { topic: "bpm", key: String(device), value: JSON.stringify({ device_id: device, time: start + Math.floor(i / 30), heartrate: 60 + (i % 40) }), timestamp: (start + i) * 1000 };
   }
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: "string" }, messages: { type: "string" }, "max-batch": { type: "string" } }, strict: true });

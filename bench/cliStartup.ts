@@ -1,4 +1,5 @@
-import { PULSE_CLI, REPO, median, timeProcess } from "./runnerProjects.js";
+import { median } from "./median.js";
+import { PULSE_CLI, REPO, timeProcess } from "./runnerProjects.js";
 
 /**
  * CLI start-up: whole `pulse` processes as a user starts them, interleaved so all see the same machine

@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DATAFORM_CLI, PULSE_CLI, REPO, generateCompileProject, makeCompilableByOfficialCli, median, timeProcess } from "./runnerProjects.js";
+import { median } from "./median.js";
+import { DATAFORM_CLI, PULSE_CLI, REPO, generateCompileProject, makeCompilableByOfficialCli, timeProcess } from "./runnerProjects.js";
 
 /**
  * Compile: `pulse compile --json` vs `npx dataform compile --json` and the same dataform CLI started

@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PULSE_CLI, median, timeProcess } from "./runnerProjects.js";
+import { median } from "./median.js";
+import { PULSE_CLI, timeProcess } from "./runnerProjects.js";
 import { askRunningRun } from "../runner/readServer.js";
 
 /**

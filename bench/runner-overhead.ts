@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PULSE_CLI, generateTrivialProject, median, timeProcess } from "./runnerProjects.js";
+import { median } from "./median.js";
+import { PULSE_CLI, generateTrivialProject, timeProcess } from "./runnerProjects.js";
 
 /**
  * Runner overhead: `pulse run` (whole process: start, compile, plan, execute, record history) on a graph of

@@ -66,12 +66,6 @@ export function generateTrivialProject(dir: string, count = 200): void {
   });
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** Wall time of one child process, in ms; fails loudly if the command fails. */
 export function timeProcess(command: string, args: string[], cwd = REPO): number {
   const started = performance.now();

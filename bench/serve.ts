@@ -5,7 +5,8 @@ import path from "node:path";
 import { chromium } from "playwright-core";
 import { runMainJob } from "../jobs/mainJob.js";
 import { CHROMIUM_ARGS } from "../tests/serve/serveHarness.js";
-import { PULSE_CLI, REPO, median } from "./runnerProjects.js";
+import { median } from "./median.js";
+import { PULSE_CLI, REPO } from "./runnerProjects.js";
 
 /**
  * `pulse serve` page loads on the demo data set (npm start's 25 users, 2 days): each page loaded in headless

@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { officialExecutionActions } from "../runner/check/officialExecutionSql.js";
 import { ensureZetaSqlTool } from "../runner/check/zetasqlTool.js";
-import { PULSE_CLI, REPO, median } from "./runnerProjects.js";
+import { median } from "./median.js";
+import { PULSE_CLI, REPO } from "./runnerProjects.js";
 
 /** Wall and CPU (user + system, children included) seconds of one whole check, through GNU time. */
 function timeCheck(): { wall: number; cpu: number } {
