@@ -161,7 +161,7 @@ async function main(): Promise<void> {
     const slices = new Set(fs.readdirSync(path.join(devState(generated).landing, "kafka_multiplex")).map(sliceOf)).size;
     console.log(`  ${gen.seconds.toFixed(1)} s; ${slices} slices hold events`);
 
-    if (flags.only === "landing") return landingOnly(generated, root, flags.runs);
+    if (flags.only === "landing") return await landingOnly(generated, root, flags.runs);
     for (const [index, scenario] of SCENARIOS.entries()) {
       const onTime = path.join(root, `on-time-${index}`);
       const late = path.join(root, `late-${index}`);
