@@ -15,7 +15,10 @@
  * start to finish, and each ratio the median of the samples' ratios. Every process is timed whole, as a user would
  * see it, under /usr/bin/time for its peak RSS. The machine is shared: figures move with its load.
  *
- *   npm run build && npx tsx bench/pipeline/run.ts [--users 1800] [--days 2] [--runs 3] [--keep]
+ * `--only landing` measures step 1 alone, on the first scenario's zone: the realistic zone's landing rows/s (wall and
+ * per CPU second) in minutes instead of the whole bench's hour.
+ *
+ *   npm run build && npx tsx bench/pipeline/run.ts [--users 1800] [--days 2] [--runs 3] [--only landing] [--keep]
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -130,12 +133,25 @@ async function baselineChild(lakeDir: string, database: string): Promise<void> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { users: { type: "string" }, days: { type: "string" }, runs: { type: "string" }, keep: { type: "boolean" }, baseline: { type: "string" }, database: { type: "string" } },
+    options: {
+      users: { type: "string" },
+      days: { type: "string" },
+      runs: { type: "string" },
+      keep: { type: "boolean" },
+      only: { type: "string" },
+      baseline: { type: "string" },
+      database: { type: "string" },
+    },
     strict: true,
   });
   if (values.baseline !== undefined) return baselineChild(values.baseline, values.database!);
   const flags = z
-    .object({ users: z.coerce.number().int().positive().default(1800), days: z.coerce.number().int().positive().default(2), runs: z.coerce.number().int().positive().default(3) })
+    .object({
+      users: z.coerce.number().int().positive().default(1800),
+      days: z.coerce.number().int().positive().default(2),
+      runs: z.coerce.number().int().positive().default(3),
+      only: z.literal("landing").optional(),
+    })
     .parse(values);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-bench-pipeline-"));
   try {
@@ -145,6 +161,7 @@ async function main(): Promise<void> {
     const slices = new Set(fs.readdirSync(path.join(devState(generated).landing, "kafka_multiplex")).map(sliceOf)).size;
     console.log(`  ${gen.seconds.toFixed(1)} s; ${slices} slices hold events`);
 
+    if (flags.only === "landing") return await landingOnly(generated, root, flags.runs);
     for (const [index, scenario] of SCENARIOS.entries()) {
       const onTime = path.join(root, `on-time-${index}`);
       const late = path.join(root, `late-${index}`);
@@ -209,6 +226,31 @@ async function main(): Promise<void> {
   } finally {
     if (!values.keep) fs.rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** `--only landing`: the first scenario's on-time zone landed into a fresh home per sample, nothing else. */
+async function landingOnly(generated: string, root: string, runs: number): Promise<void> {
+  const onTime = path.join(root, "on-time");
+  const zone = splitZone(path.join(generated, "dev"), onTime, path.join(root, "late"), SCENARIOS[0]!.share);
+  console.log(`\nlanding only: ${zone.onTimeLines.toLocaleString("en-US")} lines in ${zone.onTimeFiles} files`);
+  const samples: { rows: number; landing: Timed }[] = [];
+  for (let run = 0; run < runs; run++) {
+    const home = path.join(root, `home-landing-${run}`);
+    landZone(onTime, home);
+    const landing = pulse(home, "ingest", "--source", "landing", "--once");
+    const rows = await bronzeRows(home);
+    samples.push({ rows, landing });
+    console.log(
+      `  sample ${run + 1}: ${rows.toLocaleString("en-US")} rows in ${landing.seconds.toFixed(2)} s = ${Math.round(rows / landing.seconds).toLocaleString("en-US")} rows/s, ` +
+        `${Math.round(rows / landing.cpuSeconds).toLocaleString("en-US")} rows per CPU s, peak RSS ${landing.maxRssMb.toFixed(0)} MiB; load average ${os.loadavg()[0]!.toFixed(1)}`,
+    );
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+  const of = (pick: (s: (typeof samples)[number]) => number) => median(samples.map(pick));
+  console.log(
+    `landing → bronze (mixed zone), median of ${runs}: ${Math.round(of((s) => s.rows / s.landing.seconds)).toLocaleString("en-US")} rows/s (target ≥ 1,000,000), ` +
+      `${Math.round(of((s) => s.rows / s.landing.cpuSeconds)).toLocaleString("en-US")} rows per CPU s; ${os.availableParallelism()} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`,
+  );
 }
 
 await main();

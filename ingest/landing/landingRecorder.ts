@@ -24,9 +24,10 @@ export class LandingRecorder {
     this.recorded = new Set(manifest.keys());
   }
 
-  record(entry: ManifestEntry): Promise<void> {
-    this.recorded.add(entry.path);
-    return (this.tail = this.tail.then(() => appendManifest(this.paths, entry)));
+  /** Appends the entries (a group's files) as one durable write. */
+  record(...entries: ManifestEntry[]): Promise<void> {
+    for (const entry of entries) this.recorded.add(entry.path);
+    return (this.tail = this.tail.then(() => appendManifest(this.paths, entries)));
   }
 
   /** Waits for every append so far. */

@@ -118,7 +118,7 @@ async function loadGroup(context: UnitContext, group: readonly NewFile[]): Promi
     for (const [i, member] of group.entries()) outcomes.push(await loadSingle(context, member, contents[i]));
     return outcomes;
   }
-  await Promise.all(group.map(({ stamp }, i) => context.recorder.record(manifestEntry(stamp, scanned[i]!.sha256, [load.batchId], load.rows[i]!, 0))));
+  await context.recorder.record(...group.map(({ stamp }, i) => manifestEntry(stamp, scanned[i]!.sha256, [load.batchId], load.rows[i]!, 0)));
   await removeGroupRecord(context.paths, tag);
   const seconds = (performance.now() - started) / 1000;
   return group.map(({ file }, i) => ({ kind: "loaded", file, rows: load.rows[i]!, deadLetters: 0, seconds }));

@@ -1,4 +1,4 @@
-import { readdir, readFile, rename, rm } from "node:fs/promises";
+import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -130,6 +130,31 @@ describe("landing groups: small files share a batch", () => {
     expect([1, 2, 3].map((file) => entries.get(`gym_logins/g${file}.csv`)?.rows)).toEqual([1, 2, 3]);
     expect(await readdir(path.join(homePaths(home).ingestState, "landing-groups"))).toEqual([]);
     expect(JSON.parse((await readFile(manifestPath(homePaths(home)), "utf8")).split("\n")[0]!)).toMatchObject({ batches: [batchFile.slice(17, -8)] });
+  });
+
+  it("records a group's files in one manifest write; a crash tearing its last line leaves that file to recovery, not to a reload", async () => {
+    const home = await tempHome();
+    const { batchFile, tag } = await crashAfterGroupCommit(home, 3);
+    await loadLandingOnce(home);
+    const manifest = await readFile(manifestPath(homePaths(home)), "utf8");
+    expect(manifest.trimEnd().split("\n")).toHaveLength(3);
+    // The state a crash inside the group's write leaves: its first lines whole, the last torn, the group record kept.
+    await writeFile(manifestPath(homePaths(home)), manifest.slice(0, manifest.trimEnd().lastIndexOf("\n") + 40));
+    const [, , torn] = manifest
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { path: string });
+    await writeGroupRecord(homePaths(home), tag, {
+      members: await Promise.all(
+        [1, 2, 3].map(async (file) => ({ path: `gym_logins/g${file}.csv`, key: fileKey(await stampFile(path.join(homePaths(home).landing, `gym_logins/g${file}.csv`), `gym_logins/g${file}.csv`)) })),
+      ),
+    });
+
+    const again = await loadLandingOnce(home);
+    expect(again.loaded).toEqual([]);
+    expect(again.recovered).toEqual([torn!.path]);
+    expect(await lakeFiles(home, "gym_logins")).toEqual([batchFile]);
+    expect(await countRows(home, "gym_logins")).toBe(1 + 2 + 3);
   });
 
   it("keeps a group record while a file it names is away, and recovers that file when it comes back", async () => {
