@@ -26,7 +26,9 @@ export const define: DefineCommand = (command, exit) => {
       .addOption(new Option("--source <source>", "where to ingest from").choices(["landing", "kafka", "pubsub", "postgres"] as const))
       .option("--once", "landing, postgres: load what is there and exit")
       .addOption(
-        new Option("--sink <sink>", "where bronze goes: the local lake, or BigQuery through the Storage Write API (kafka, pubsub)").choices(["lake", "bigquery"] as const).default("lake" as const),
+        new Option("--sink <sink>", "where bronze goes: the local lake, or BigQuery through the Storage Write API (kafka, pubsub, landing)")
+          .choices(["lake", "bigquery"] as const)
+          .default("lake" as const),
       )
       .option("--gcp-project <id>", "--sink bigquery: the GCP project (on the emulator: pulse-local; BIGQUERY_STORAGE_EMULATOR_HOST)", nonEmpty)
       .option("--bigquery-dataset <name>", "--sink bigquery: the bronze dataset", nonEmpty, "bronze")
@@ -47,15 +49,15 @@ export const define: DefineCommand = (command, exit) => {
       if (flags.source === undefined) throw new UserError("ingest: --source is required (landing, postgres, kafka or pubsub)");
       if (flags.sink === "bigquery" && !flags.gcpProject) throw new UserError("ingest --sink bigquery needs --gcp-project PROJECT_ID (on the emulator: pulse-local)");
       if (flags.sink === "lake") rejectFlags(self, ["gcpProject", "bigqueryDataset"], "--sink lake");
+      const sink: BronzeSinkSpec = flags.sink === "bigquery" ? { kind: "bigquery", projectId: flags.gcpProject!, dataset: flags.bigqueryDataset } : { kind: "lake" };
       if (flags.source === "landing") {
-        if (flags.sink === "bigquery") throw new UserError("ingest --source landing --sink bigquery is not supported yet: load landing files into the lake (the default sink)");
         if (!flags.once) throw new UserError("ingest --source landing needs --once (it loads what is there and exits)");
         rejectFlags(
           self,
-          Object.keys(flags).filter((name) => !["source", "once", "home", "project", "sink", "env"].includes(name)),
+          Object.keys(flags).filter((name) => !["source", "once", "home", "project", "sink", "env", "gcpProject", "bigqueryDataset"].includes(name)),
           "--source landing",
         );
-        const summary = await loadLandingOnce(home, { onEvent: (event) => process.stderr.write(`${formatLandingEvent(event)}\n`) });
+        const summary = await loadLandingOnce(home, { sink, onEvent: (event) => process.stderr.write(`${formatLandingEvent(event)}\n`) });
         process.stdout.write(`${formatLandingSummary(summary)}\n`);
         // README "Exit codes": 3 = the load finished, but files were left unloaded, quarantined or refused as changed.
         return exit(summary.outcome === "complete" ? 0 : EXIT.landingIncomplete);
@@ -93,7 +95,6 @@ export const define: DefineCommand = (command, exit) => {
       if (flags.once) throw new UserError(`--once applies to --source landing and postgres; --source ${flags.source} runs until stopped`);
       const source = flags.source;
       const log = (line: string) => process.stderr.write(`ingest ${source}: ${line}\n`);
-      const sink: BronzeSinkSpec = flags.sink === "bigquery" ? { kind: "bigquery", projectId: flags.gcpProject!, dataset: flags.bigqueryDataset } : { kind: "lake" };
       const spec = streamIngestSpec(source, home, flags, self);
       if (sink.kind === "bigquery") await (await import("../../ingest/sink/bigqueryBronzeTarget.js")).checkBigQueryBronze(sink);
       const service = await startStreamIngest({ ...spec, options: { ...spec.options, sink } } as typeof spec, log);
