@@ -37,7 +37,8 @@ export interface LandingOptions {
 export const DEFAULT_SETTLE_MS = 1000;
 
 /**
- * `pulse ingest --source landing --once`: loads every landing file not loaded before into the lake, in five steps:
+ * `pulse ingest --source landing --once`: loads every landing file not loaded before into bronze (the lake, or
+ * BigQuery with `sink`: landingStore.ts, where "the lake" below reads "the store"), in five steps:
  * scan (landingZone.ts), classify (classifyLanding.ts), group (landingUnits.ts), load (loadLandingUnit.ts) and
  * record (landingRecorder.ts).
  *
