@@ -26,9 +26,7 @@ export const define: DefineCommand = (command, exit) => {
       .addOption(new Option("--source <source>", "where to ingest from").choices(["landing", "kafka", "pubsub", "postgres"] as const))
       .option("--once", "landing, postgres: load what is there and exit")
       .addOption(
-        new Option("--sink <sink>", "where bronze goes: the local lake, or BigQuery through the Storage Write API (kafka, pubsub, landing)")
-          .choices(["lake", "bigquery"] as const)
-          .default("lake" as const),
+        new Option("--sink <sink>", "where bronze goes: the local lake, or BigQuery through the Storage Write API (every source)").choices(["lake", "bigquery"] as const).default("lake" as const),
       )
       .option("--gcp-project <id>", "--sink bigquery: the GCP project (on the emulator: pulse-local; BIGQUERY_STORAGE_EMULATOR_HOST)", nonEmpty)
       .option("--bigquery-dataset <name>", "--sink bigquery: the bronze dataset", nonEmpty, "bronze")
@@ -40,7 +38,7 @@ export const define: DefineCommand = (command, exit) => {
       .option("--overlap <duration>", "postgres, timestamp cursor: re-read this far below the highest cursor copied, for rows committed out of cursor order (5m, 30s)", checkedBy(durationMs), 300_000)
       .option("--overlap-values <n>", "postgres, integer cursor: the overlap window in cursor values", wholeNumber(0), 10_000)
       .option("--interval <duration>", "postgres without --once: time between passes (5s, 500ms, 2m)", checkedBy(durationMs), 5000)
-      .option("--chunk-rows <n>", "postgres: rows per lake batch", wholeNumber(1), 500_000),
+      .option("--chunk-rows <n>", "postgres: rows per bronze batch", wholeNumber(1), 500_000),
   )
     .addOption(projectOption())
     .addOption(homeOption())
@@ -63,7 +61,6 @@ export const define: DefineCommand = (command, exit) => {
         return exit(summary.outcome === "complete" ? 0 : EXIT.landingIncomplete);
       }
       if (flags.source === "postgres") {
-        if (flags.sink === "bigquery") throw new UserError("ingest --source postgres --sink bigquery is not supported yet: copy into the lake (the default sink)");
         rejectFlags(self, ["topics", "brokers", "group", "projectId", "subscriptions", "subscriptionPrefix", "topicPrefix", "maxBatch", "flushMs", "progressInterval"], "--source postgres");
         if (flags.once) rejectFlags(self, ["interval"], "--once");
         if (flags.url === undefined) throw new UserError("ingest --source postgres needs --url postgres://user@host:port/db (or PULSE_PG_URL)");
@@ -88,6 +85,7 @@ export const define: DefineCommand = (command, exit) => {
           rowsPerChunk: flags.chunkRows,
           log: (line) => process.stderr.write(`ingest postgres: ${line}\n`),
           signal: controller.signal,
+          sink,
         });
         return exit(0);
       }
