@@ -41,6 +41,19 @@ async function* heartRates(n: number): AsyncGenerator<ProducerRecord> {
   }
 }
 
+/** A private emulator with the bronze tables (`pulse bigquery init`), and the environment pointing the CLI at it. */
+async function initialisedEmulator() {
+  const emulator = await startPrivateEmulator();
+  const env = { ...process.env, BIGQUERY_EMULATOR_HOST: emulator.host, BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcHost };
+  avoidMetadataServerProbe();
+  const init = spawnSync(process.execPath, [CLI, "bigquery", "init", "--gcp-project", GCP], { cwd: PACKAGE_ROOT, env, encoding: "utf8" });
+  if (init.status !== 0) {
+    await emulator.stop();
+    throw new Error(`bigquery init failed: ${init.stderr}`);
+  }
+  return { emulator, env, bigquery: new BigQuery({ projectId: GCP, apiEndpoint: emulator.host }) };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -64,14 +77,9 @@ async function main(): Promise<void> {
   await produceToKafka(heartRates(n), { brokers: [KAFKA_BROKERS], topicPrefix: prefix, partitions: 3, progressMs: 3_600_000, log: () => undefined });
   console.log(`kafka: ${n.toLocaleString("en-US")} heart-rate events on ${prefix}bpm (3 partitions)`);
 
-  const emulator = await startPrivateEmulator();
-  const env = { ...process.env, BIGQUERY_EMULATOR_HOST: emulator.host, BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcHost };
-  avoidMetadataServerProbe();
-  const bigquery = new BigQuery({ projectId: GCP, apiEndpoint: emulator.host });
+  const { emulator, env, bigquery } = await initialisedEmulator();
   const rates: number[] = [];
   try {
-    const init = spawnSync(process.execPath, [CLI, "bigquery", "init", "--gcp-project", GCP], { cwd: PACKAGE_ROOT, env, encoding: "utf8" });
-    if (init.status !== 0) throw new Error(`bigquery init failed: ${init.stderr}`);
     for (let run = 1; run <= flags.runs; run++) {
       const group = `${prefix}g${run}`;
       // Its own group each run (the later --group wins), so every run drains the whole backlog.
@@ -103,14 +111,9 @@ async function main(): Promise<void> {
 
 /** Landing files → BigQuery emulator: `files` files sharing `n` envelope lines, loaded once per run into a fresh home. */
 async function landing(runs: number, n: number, files: number): Promise<void> {
-  const emulator = await startPrivateEmulator();
-  const env = { ...process.env, BIGQUERY_EMULATOR_HOST: emulator.host, BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcHost };
-  avoidMetadataServerProbe();
-  const bigquery = new BigQuery({ projectId: GCP, apiEndpoint: emulator.host });
+  const { emulator, env, bigquery } = await initialisedEmulator();
   const rates: number[] = [];
   try {
-    const init = spawnSync(process.execPath, [CLI, "bigquery", "init", "--gcp-project", GCP], { cwd: PACKAGE_ROOT, env, encoding: "utf8" });
-    if (init.status !== 0) throw new Error(`bigquery init failed: ${init.stderr}`);
     const lines: string[][] = Array.from({ length: files }, () => []);
     let i = 0;
     for await (const r of heartRates(n)) lines[i++ % files]!.push(JSON.stringify({ key: r.key, value: r.value, topic: r.topic, partition: 0, offset: i, timestamp: r.timestamp }));

@@ -1,73 +1,38 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { BigQuery } from "@google-cloud/bigquery";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BRONZE_TABLE_NAMES } from "../../lake/bronzeTables.js";
-import { avoidMetadataServerProbe } from "../../lib/googleAuth.js";
 import { homePaths } from "../../lib/home.js";
-import { BIGQUERY_EMULATOR_PROJECT } from "../../services/bigqueryEmulator.js";
 import { REFERENCE, startCli, waitFor } from "../ingest/helpers.js";
 import { envelope } from "../landing/landingTestHome.js";
-import { PROJECT } from "../pipeline/pipelineHarness.js";
-import { startPrivateEmulator, type PrivateEmulator } from "./privateEmulator.js";
+import { GCP, removeTempRoots, startSinkEmulator, tempRoot, type SinkEmulator } from "./sinkTestSetup.js";
 import { writeSmallReference } from "./smallReference.js";
-import { bigqueryTableRows, duckdbTableRows, tableDifferences } from "./tableRows.js";
 
-const GCP = BIGQUERY_EMULATOR_PROJECT;
-const BRONZE = BRONZE_TABLE_NAMES.map((t) => `bronze.${t}`);
-/** Stamped when and where a batch was written: the lake's and BigQuery's differ by design. */
-const WRITE_STAMPS = ["_batch", "_ingested_at", "dead_lettered_at"];
-const CLI = path.join(PROJECT, "dist", "cli", "main.js");
-
-let emulator: PrivateEmulator;
-let bigquery: BigQuery;
-let env: NodeJS.ProcessEnv;
 let small: string;
-const roots: string[] = [];
+let sink: SinkEmulator;
 
 beforeAll(async () => {
   small = await writeSmallReference(REFERENCE);
-  avoidMetadataServerProbe();
 });
 
 afterAll(() => {
-  for (const dir of [small, ...roots]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(small, { recursive: true, force: true });
+  removeTempRoots();
 });
 
 // An emulator per test: both compare whole bronze tables, and landing sources are named by their relative paths.
 beforeEach(async () => {
-  emulator = await startPrivateEmulator();
-  env = { BIGQUERY_EMULATOR_HOST: emulator.host, BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcHost };
-  bigquery = new BigQuery({ projectId: GCP, apiEndpoint: emulator.host });
-  const init = pulse(tempRoot(), "bigquery", "init", "--gcp-project", GCP);
-  if (init.status !== 0) throw new Error(`bigquery init failed: ${init.output}`);
+  sink = await startSinkEmulator(tempRoot());
 });
 
 afterEach(async () => {
-  await emulator?.stop();
+  await sink?.emulator.stop();
 });
 
-function pulse(root: string, ...args: string[]): { status: number | null; stdout: string; output: string } {
-  const result = spawnSync(process.execPath, [CLI, ...args, "--home", root], { cwd: PROJECT, env: { ...process.env, ...env }, encoding: "utf8" });
-  return { status: result.status, stdout: result.stdout, output: `${result.stdout}${result.stderr}` };
-}
-
-function tempRoot(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-bq-landing-"));
-  roots.push(root);
-  return root;
-}
+const pulse = (root: string, ...args: string[]) => sink.pulse(root, ...args);
+const bronzeDifferences = (root: string) => sink.bronzeDifferences(root);
 
 const LANDING = ["ingest", "--source", "landing", "--once"];
 const TO_BIGQUERY = [...LANDING, "--sink", "bigquery", "--gcp-project", GCP];
-
-/** The lake's bronze (loaded by the lake sink from the same files) against BigQuery's, row for row. */
-async function bronzeDifferences(root: string): Promise<string | undefined> {
-  const lake = await duckdbTableRows(path.join(root, "dev"), BRONZE, WRITE_STAMPS);
-  return tableDifferences(lake, await bigqueryTableRows(bigquery, GCP, BRONZE, "", WRITE_STAMPS));
-}
 
 function landFile(root: string, feed: string, name: string, content: string | Buffer): void {
   const file = path.join(homePaths(path.join(root, "dev")).landing, feed, name);
@@ -96,7 +61,7 @@ describe("pulse ingest --source landing --sink bigquery (Storage Write API on a 
     expect(lake.status, lake.output).toBe(0);
     expect(lake.stdout).toMatch(/^landing load: 7 loaded/);
     expect(await bronzeDifferences(root)).toBeUndefined();
-    const [dead] = await bigquery.query({
+    const [dead] = await sink.bigquery.query({
       query: `SELECT count(*) AS n FROM \`${GCP}.bronze.dead_letters\` WHERE _source IN ('landing:kafka_multiplex/mixed.json', 'landing:registered_users/bad.csv')`,
     });
     expect(dead).toEqual([{ n: 3 }]);
@@ -108,7 +73,7 @@ describe("pulse ingest --source landing --sink bigquery (Storage Write API on a 
     // The state a load killed between a file's two commits leaves, plus the home's manifest lost: mixed.json's dead
     // letters are in BigQuery, its rows are not. The other files are found in BigQuery by their batches, not reloaded;
     // mixed.json loads its rows and keeps the dead letters it has.
-    await bigquery.query({ query: `DELETE FROM \`${GCP}.bronze.kafka_multiplex\` WHERE _source = 'landing:kafka_multiplex/mixed.json'` });
+    await sink.bigquery.query({ query: `DELETE FROM \`${GCP}.bronze.kafka_multiplex\` WHERE _source = 'landing:kafka_multiplex/mixed.json'` });
     fs.rmSync(path.join(homePaths(path.join(root, "dev")).ingestState, `bigquery-${GCP}.bronze`, "landing-manifest.jsonl"));
     const recovered = pulse(root, ...TO_BIGQUERY);
     expect(recovered.status, recovered.output).toBe(0);
@@ -127,18 +92,18 @@ describe("pulse ingest --source landing --sink bigquery (Storage Write API on a 
       );
       landFile(root, "kafka_multiplex", `kill-${f}.json`, `${lines.join("\n")}\n`);
     }
-    const first = startCli(["ingest", "--source", "landing", "--once", "--sink", "bigquery", "--gcp-project", GCP, "--home", root], env);
+    const first = startCli(["ingest", "--source", "landing", "--once", "--sink", "bigquery", "--gcp-project", GCP, "--home", root], sink.env);
     await waitFor("the first file loaded", async () => /\[1\/8\]/.test(first.output()), 300_000, 20, first);
     first.child.kill("SIGKILL");
     await first.exited;
-    const [before] = await bigquery.query({ query: `SELECT count(DISTINCT _source) AS n FROM \`${GCP}.bronze.kafka_multiplex\`` });
+    const [before] = await sink.bigquery.query({ query: `SELECT count(DISTINCT _source) AS n FROM \`${GCP}.bronze.kafka_multiplex\`` });
     expect((before as { n: number }[])[0]!.n).toBeLessThan(files);
 
     const second = pulse(root, ...TO_BIGQUERY);
     expect(second.status, second.output).toBe(0);
     expect(pulse(root, ...LANDING).status).toBe(0);
     expect(await bronzeDifferences(root)).toBeUndefined();
-    const [counts] = await bigquery.query({ query: `SELECT count(*) AS n, count(DISTINCT CONCAT(_source, '#', CAST(_source_line AS STRING))) AS lines FROM \`${GCP}.bronze.kafka_multiplex\`` });
+    const [counts] = await sink.bigquery.query({ query: `SELECT count(*) AS n, count(DISTINCT CONCAT(_source, '#', CAST(_source_line AS STRING))) AS lines FROM \`${GCP}.bronze.kafka_multiplex\`` });
     expect(counts).toEqual([{ n: files * 2_497, lines: files * 2_497 }]);
   });
 });
