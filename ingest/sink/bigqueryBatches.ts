@@ -1,6 +1,7 @@
 import type { BronzeTableName } from "../../lake/bronzeTables.js";
 import { bronzeFilesAsRead, parquetFilesSql } from "../../lake/lakeReader.js";
 import type { BatchPublisher, BronzeRow, LakeWriter } from "../../lake/lakeWriter.js";
+import { UserError } from "../../lib/errors.js";
 import { createBigQueryClient } from "../../runner/adapters/bigquery/bigqueryAdapter.js";
 import type { BigQueryClientLike } from "../../runner/adapters/bigquery/bigqueryClient.js";
 import { StorageWriter, storageEmulatorHost, type StorageRow } from "../../runner/adapters/bigquery/storageWrite.js";
@@ -54,7 +55,13 @@ export class BigQueryBatches {
     // A batch an interrupted load committed holds these very rows: it stays, once (BigQuery cannot replace it
     // as the lake renames over a file). An empty batch leaves no trace in BigQuery either way, so it costs no commit.
     if (recommit || rows === 0) return { table, batchId, file: this.tableName(table), rows, ingestedAt };
-    const stream = await this.storage.appendBatch(this.storage.tablePath(this.dataset, table), storageColumns(table), parts(writer, table, file, batchId, ingestedAt), approxBytes);
+    const stream = await this.storage
+      .appendBatch(this.storage.tablePath(this.dataset, table), storageColumns(table), parts(writer, table, file, batchId, ingestedAt), approxBytes)
+      .catch((error: unknown) => {
+        // BigQuery unreachable or refusing mid-load: one line, exit 1. Whatever committed before stays and is
+        // found again by the next run (its batch ids); this batch either committed whole or not at all.
+        throw new UserError(`ingest --sink bigquery: writing ${rows} row(s) to ${this.tableName(table)} failed: ${error instanceof Error ? error.message : String(error)}`, 1);
+      });
     return { table, batchId, file: stream, rows, ingestedAt };
   }
 
@@ -64,9 +71,13 @@ export class BigQueryBatches {
   }
 
   async query(sql: string, params?: Record<string, string>): Promise<Record<string, unknown>[]> {
-    const [job] = await this.client.createQueryJob({ query: sql, params, useLegacySql: false });
-    const [rows] = await job.getQueryResults();
-    return rows;
+    try {
+      const [job] = await this.client.createQueryJob({ query: sql, params, useLegacySql: false });
+      const [rows] = await job.getQueryResults();
+      return rows;
+    } catch (error) {
+      throw new UserError(`ingest --sink bigquery: reading what ${this.name} holds failed: ${error instanceof Error ? error.message : String(error)}`, 1);
+    }
   }
 
   close(): void {
