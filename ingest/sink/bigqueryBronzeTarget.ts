@@ -13,9 +13,9 @@ function storageValue(value: BronzeValue, bigqueryType: string): StorageRow[stri
   if (value === undefined || value === null) return null;
   if (bigqueryType === "DATE") return value instanceof Date ? value : new Date(`${String(value)}T00:00:00Z`);
   if (bigqueryType === "BYTES") return typeof value === "string" ? Buffer.from(value, "utf8") : Buffer.from(value as Uint8Array);
-  // The JSON writer's protobuf encoder writes a bigint as 0 (found on the emulator: every Kafka timestamp and
-  // landing line number read back 0); it takes a number, or a decimal string beyond 2^53.
-  if (bigqueryType === "INT64") return typeof value === "bigint" ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : Number(value);
+  // protobufjs encodes an int64 given as a bigint as 0 (its LongBits knows numbers, strings and Longs); a decimal
+  // string keeps every digit. Offsets and Kafka timestamps arrive as bigints: sent as they were, all of them were 0.
+  if (bigqueryType === "INT64") return typeof value === "bigint" ? value.toString() : Number(value);
   if (value instanceof Uint8Array) return Buffer.from(value);
   return value as StorageRow[string];
 }
