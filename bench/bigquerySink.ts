@@ -9,10 +9,14 @@
  *
  * `--max-batch` (default 5,000: rows per append and commit) keeps several commits in a run.
  *
- *   npm run build && npx tsx bench/bigquerySink.ts [--runs 3] [--messages 50000] [--max-batch 5000]
+ * `--source landing`: the same events as landing files instead (`--files` JSON-lines files of Kafka envelopes),
+ * loaded by `pulse ingest --source landing --once --sink bigquery` into a fresh home each run; rows/s is the
+ * load's own summary figure (scan to last commit, process start left out).
+ *
+ *   npm run build && npx tsx bench/bigquerySink.ts [--runs 3] [--messages 50000] [--max-batch 5000] [--source landing --files 4]
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { BigQuery } from "@google-cloud/bigquery";
@@ -38,25 +42,43 @@ async function* heartRates(n: number): AsyncGenerator<ProducerRecord> {
   }
 }
 
+/** A private emulator with the bronze tables (`pulse bigquery init`), and the environment pointing the CLI at it. */
+async function initialisedEmulator() {
+  const emulator = await startPrivateEmulator();
+  const env = { ...process.env, BIGQUERY_EMULATOR_HOST: emulator.host, BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcHost };
+  avoidMetadataServerProbe();
+  const init = spawnSync(process.execPath, [CLI, "bigquery", "init", "--gcp-project", GCP], { cwd: PACKAGE_ROOT, env, encoding: "utf8" });
+  if (init.status !== 0) {
+    await emulator.stop();
+    throw new Error(`bigquery init failed: ${init.stderr}`);
+  }
+  return { emulator, env, bigquery: new BigQuery({ projectId: GCP, apiEndpoint: emulator.host }) };
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: "string" }, messages: { type: "string" }, "max-batch": { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    options: { runs: { type: "string" }, messages: { type: "string" }, "max-batch": { type: "string" }, source: { type: "string" }, files: { type: "string" } },
+    strict: true,
+  });
   const flags = z
-    .object({ runs: z.coerce.number().int().positive().default(3), messages: z.coerce.number().int().positive().default(50_000), "max-batch": z.coerce.number().int().positive().default(5_000) })
+    .object({
+      runs: z.coerce.number().int().positive().default(3),
+      messages: z.coerce.number().int().positive().default(50_000),
+      "max-batch": z.coerce.number().int().positive().default(5_000),
+      source: z.enum(["kafka", "landing"]).default("kafka"),
+      files: z.coerce.number().int().positive().default(4),
+    })
     .parse(values);
   if (!existsSync(CLI)) throw new Error("build first: npm run build");
+  if (flags.source === "landing") return landing(flags.runs, flags.messages, flags.files);
   const prefix = uniquePrefix("bench-bq");
   const n = flags.messages;
   await produceToKafka(heartRates(n), { brokers: [KAFKA_BROKERS], topicPrefix: prefix, partitions: 3, progressMs: 3_600_000, log: () => undefined });
   console.log(`kafka: ${n.toLocaleString("en-US")} heart-rate events on ${prefix}bpm (3 partitions)`);
 
-  const emulator = await startPrivateEmulator();
-  const env = { ...process.env, BIGQUERY_EMULATOR_HOST: emulator.host, BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcHost };
-  avoidMetadataServerProbe();
-  const bigquery = new BigQuery({ projectId: GCP, apiEndpoint: emulator.host });
+  const { emulator, env, bigquery } = await initialisedEmulator();
   const rates: number[] = [];
   try {
-    const init = spawnSync(process.execPath, [CLI, "bigquery", "init", "--gcp-project", GCP], { cwd: PACKAGE_ROOT, env, encoding: "utf8" });
-    if (init.status !== 0) throw new Error(`bigquery init failed: ${init.stderr}`);
     for (let run = 1; run <= flags.runs; run++) {
       const group = `${prefix}g${run}`;
       // Its own group each run (the later --group wins), so every run drains the whole backlog.
@@ -83,6 +105,42 @@ async function main(): Promise<void> {
   console.log("");
   console.log(
     `kafka → BigQuery emulator (Storage Write API, pending streams): median ${median(rates).toLocaleString("en-US")} events/s over ${flags.runs} runs; the emulator's figure, not BigQuery's`,
+  );
+}
+
+/** Landing files → BigQuery emulator: `files` files sharing `n` envelope lines, loaded once per run into a fresh home. */
+async function landing(runs: number, n: number, files: number): Promise<void> {
+  const { emulator, env, bigquery } = await initialisedEmulator();
+  const rates: number[] = [];
+  try {
+    const lines: string[][] = Array.from({ length: files }, () => []);
+    let i = 0;
+    for await (const r of heartRates(n)) lines[i++ % files]!.push(JSON.stringify({ key: r.key, value: r.value, topic: r.topic, partition: 0, offset: i, timestamp: r.timestamp }));
+    for (let run = 1; run <= runs; run++) {
+      const root = await tempHome();
+      const folder = path.join(root, "dev", "landing", "kafka_multiplex");
+      mkdirSync(folder, { recursive: true });
+      // Each run's files are named apart, so BigQuery holds every run's rows under their own `_source`.
+      lines.forEach((file, f) => writeFileSync(path.join(folder, `run${run}-${f}.json`), `${file.join("\n")}\n`));
+      const load = spawnSync(process.execPath, [CLI, "ingest", "--source", "landing", "--once", "--sink", "bigquery", "--gcp-project", GCP, "--home", root], {
+        cwd: PACKAGE_ROOT,
+        env,
+        encoding: "utf8",
+      });
+      if (load.status !== 0) throw new Error(`landing load failed: ${load.stdout}${load.stderr}`);
+      const perSecond = Number(/, ([\d,]+) rows\/s/.exec(load.stdout)?.[1]?.replaceAll(",", ""));
+      const [[counted]] = (await bigquery.query({ query: `SELECT count(*) AS n FROM \`${GCP}.bronze.kafka_multiplex\`` })) as unknown as [{ n: number }[]];
+      rates.push(perSecond);
+      console.log(
+        `run ${run}: ${perSecond.toLocaleString("en-US")} rows/s, table ${counted!.n.toLocaleString("en-US")} rows (${counted!.n === run * n ? "every line once" : `EXPECTED ${(run * n).toLocaleString("en-US")}`})`,
+      );
+    }
+  } finally {
+    await emulator.stop();
+  }
+  console.log("");
+  console.log(
+    `landing → BigQuery emulator (Storage Write API, pending streams): median ${median(rates).toLocaleString("en-US")} rows/s over ${runs} runs of ${n.toLocaleString("en-US")} lines in ${files} files; the emulator's figure, not BigQuery's`,
   );
 }
 

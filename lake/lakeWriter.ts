@@ -47,6 +47,13 @@ export interface BatchOptions {
 }
 
 /**
+ * Commits a written batch file somewhere other than the lake (the landing load into BigQuery): reads `file`
+ * (Parquet, on `writer`'s connection), makes its rows durable there and resolves then. `recommit`: the batch id was
+ * given (BatchOptions.batchId), i.e. a batch an interrupted load committed is committed again.
+ */
+export type BatchPublisher = (batch: { table: BronzeTableName; batchId: string; file: string; rows: number; recommit: boolean }, writer: LakeWriter) => Promise<WrittenBatch>;
+
+/**
  * Writes bronze batches into the lake without touching the warehouse: each batch is one Parquet file
  * written under `lake/_tmp/`, fsynced, then committed into `lake/bronze/<table>/` in the lake-wide commit order (commitClock.ts).
  * Readers see a batch completely or not at all. Uses its own in-memory DuckDB; one writer per process
@@ -62,10 +69,12 @@ export class LakeWriter {
     private readonly paths: HomePaths,
     private readonly spillDir: string,
     private readonly clock: BatchClock,
+    private readonly publish?: BatchPublisher,
     private readonly parent?: LakeWriter,
   ) {}
 
-  static async open(home: string, options: { threads?: number; memoryLimit?: string } = {}): Promise<LakeWriter> {
+  /** `publish`: batches go there instead of into the lake (the lake then only holds the writer's temp files). */
+  static async open(home: string, options: { threads?: number; memoryLimit?: string; publish?: BatchPublisher } = {}): Promise<LakeWriter> {
     const paths = homePaths(home);
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
@@ -77,7 +86,7 @@ export class LakeWriter {
     if (options.memoryLimit !== undefined) await connection.run(`SET memory_limit = ${sqlString(options.memoryLimit)}`);
     await ensureLake(home, connection);
     await removeOrphanedTmp(paths.lakeTmp);
-    return new LakeWriter(instance, connection, paths, spillDir, new BatchClock());
+    return new LakeWriter(instance, connection, paths, spillDir, new BatchClock(), options.publish);
   }
 
   /**
@@ -85,7 +94,7 @@ export class LakeWriter {
    * two batches can be prepared at once: a single file's scan is partly single-threaded. Close forks first.
    */
   async fork(): Promise<LakeWriter> {
-    return new LakeWriter(this.instance, await this.instance.connect(), this.paths, this.spillDir, this.clock, this);
+    return new LakeWriter(this.instance, await this.instance.connect(), this.paths, this.spillDir, this.clock, this.publish, this);
   }
 
   /**
@@ -102,6 +111,11 @@ export class LakeWriter {
       const result = await this.connection.runAndReadAll(`COPY (SELECT ${columns.join(", ")} FROM (${selectSql}) AS batch_source) TO ${sqlString(tmp)} (${LAKE_PARQUET_OPTIONS})`);
       const rows = Number(result.getRowsJS()[0]?.[0] ?? 0);
       await options.beforeCommit?.({ rows, file: tmp, batchId: id });
+      if (this.publish) {
+        const published = await this.publish({ table, batchId: id, file: tmp, rows, recommit: options.batchId !== undefined }, this);
+        await rm(tmp, { force: true });
+        return published;
+      }
       await fsyncFile(tmp);
       const { file, committedAt } = await commitBatchFile(this.paths, tmp, table, id);
       return { table, batchId: id, file, rows, ingestedAt: new Date(Number(committedAt / 1000n)) };
@@ -165,6 +179,11 @@ export class LakeWriter {
   /** A read on this writer's connection: its staged tables, input files, a batch file before it commits. */
   async readRows(sql: string): Promise<Record<string, unknown>[]> {
     return (await this.connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  /** As readRows, a chunk of rows at a time (DuckDB's vectors of 2,048): for results too big to hold at once. */
+  async *streamRows(sql: string): AsyncIterable<Record<string, unknown>[]> {
+    yield* (await this.connection.stream(sql)).yieldRowObjectJs();
   }
 
   async close(): Promise<void> {

@@ -26,7 +26,7 @@ export const define: DefineCommand = (command, exit) => {
       .addOption(new Option("--source <source>", "where to ingest from").choices(["landing", "kafka", "pubsub", "postgres"] as const))
       .option("--once", "landing, postgres: load what is there and exit")
       .addOption(
-        new Option("--sink <sink>", "where bronze goes: the local lake, or BigQuery through the Storage Write API (kafka, pubsub)").choices(["lake", "bigquery"] as const).default("lake" as const),
+        new Option("--sink <sink>", "where bronze goes: the local lake, or BigQuery through the Storage Write API (every source)").choices(["lake", "bigquery"] as const).default("lake" as const),
       )
       .option("--gcp-project <id>", "--sink bigquery: the GCP project (on the emulator: pulse-local; BIGQUERY_STORAGE_EMULATOR_HOST)", nonEmpty)
       .option("--bigquery-dataset <name>", "--sink bigquery: the bronze dataset", nonEmpty, "bronze")
@@ -38,7 +38,7 @@ export const define: DefineCommand = (command, exit) => {
       .option("--overlap <duration>", "postgres, timestamp cursor: re-read this far below the highest cursor copied, for rows committed out of cursor order (5m, 30s)", checkedBy(durationMs), 300_000)
       .option("--overlap-values <n>", "postgres, integer cursor: the overlap window in cursor values", wholeNumber(0), 10_000)
       .option("--interval <duration>", "postgres without --once: time between passes (5s, 500ms, 2m)", checkedBy(durationMs), 5000)
-      .option("--chunk-rows <n>", "postgres: rows per lake batch", wholeNumber(1), 500_000),
+      .option("--chunk-rows <n>", "postgres: rows per bronze batch", wholeNumber(1), 500_000),
   )
     .addOption(projectOption())
     .addOption(homeOption())
@@ -47,21 +47,20 @@ export const define: DefineCommand = (command, exit) => {
       if (flags.source === undefined) throw new UserError("ingest: --source is required (landing, postgres, kafka or pubsub)");
       if (flags.sink === "bigquery" && !flags.gcpProject) throw new UserError("ingest --sink bigquery needs --gcp-project PROJECT_ID (on the emulator: pulse-local)");
       if (flags.sink === "lake") rejectFlags(self, ["gcpProject", "bigqueryDataset"], "--sink lake");
+      const sink: BronzeSinkSpec = flags.sink === "bigquery" ? { kind: "bigquery", projectId: flags.gcpProject!, dataset: flags.bigqueryDataset } : { kind: "lake" };
       if (flags.source === "landing") {
-        if (flags.sink === "bigquery") throw new UserError("ingest --source landing --sink bigquery is not supported yet: load landing files into the lake (the default sink)");
         if (!flags.once) throw new UserError("ingest --source landing needs --once (it loads what is there and exits)");
         rejectFlags(
           self,
-          Object.keys(flags).filter((name) => !["source", "once", "home", "project", "sink", "env"].includes(name)),
+          Object.keys(flags).filter((name) => !["source", "once", "home", "project", "sink", "env", "gcpProject", "bigqueryDataset"].includes(name)),
           "--source landing",
         );
-        const summary = await loadLandingOnce(home, { onEvent: (event) => process.stderr.write(`${formatLandingEvent(event)}\n`) });
+        const summary = await loadLandingOnce(home, { sink, onEvent: (event) => process.stderr.write(`${formatLandingEvent(event)}\n`) });
         process.stdout.write(`${formatLandingSummary(summary)}\n`);
         // README "Exit codes": 3 = the load finished, but files were left unloaded, quarantined or refused as changed.
         return exit(summary.outcome === "complete" ? 0 : EXIT.landingIncomplete);
       }
       if (flags.source === "postgres") {
-        if (flags.sink === "bigquery") throw new UserError("ingest --source postgres --sink bigquery is not supported yet: copy into the lake (the default sink)");
         rejectFlags(self, ["topics", "brokers", "group", "projectId", "subscriptions", "subscriptionPrefix", "topicPrefix", "maxBatch", "flushMs", "progressInterval"], "--source postgres");
         if (flags.once) rejectFlags(self, ["interval"], "--once");
         if (flags.url === undefined) throw new UserError("ingest --source postgres needs --url postgres://user@host:port/db (or PULSE_PG_URL)");
@@ -86,6 +85,7 @@ export const define: DefineCommand = (command, exit) => {
           rowsPerChunk: flags.chunkRows,
           log: (line) => process.stderr.write(`ingest postgres: ${line}\n`),
           signal: controller.signal,
+          sink,
         });
         return exit(0);
       }
@@ -93,7 +93,6 @@ export const define: DefineCommand = (command, exit) => {
       if (flags.once) throw new UserError(`--once applies to --source landing and postgres; --source ${flags.source} runs until stopped`);
       const source = flags.source;
       const log = (line: string) => process.stderr.write(`ingest ${source}: ${line}\n`);
-      const sink: BronzeSinkSpec = flags.sink === "bigquery" ? { kind: "bigquery", projectId: flags.gcpProject!, dataset: flags.bigqueryDataset } : { kind: "lake" };
       const spec = streamIngestSpec(source, home, flags, self);
       if (sink.kind === "bigquery") await (await import("../../ingest/sink/bigqueryBronzeTarget.js")).checkBigQueryBronze(sink);
       const service = await startStreamIngest({ ...spec, options: { ...spec.options, sink } } as typeof spec, log);

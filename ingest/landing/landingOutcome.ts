@@ -6,7 +6,7 @@ export type LandingEvent =
   | { kind: "start"; files: number; newFiles: number }
   | { kind: "loading"; file: string; seconds: number }
   | { kind: "loaded"; file: string; rows: number; deadLetters: number; seconds: number; totalRows: number; rowsPerSecond: number; done: number; files: number }
-  | { kind: "recovered"; file: string; rows: number }
+  | { kind: "recovered"; file: string; rows: number; store: string }
   | { kind: "changed"; file: string; detail: string }
   | { kind: "quarantined"; file: string; reason: string; to: string }
   | { kind: "skipped"; file: string; reason: string }
@@ -82,9 +82,9 @@ export class LandingTally {
     this.summary.skipped += 1;
   }
 
-  recovered(file: string, rows: number): void {
+  recovered(file: string, rows: number, store: string): void {
     this.summary.recovered.push(file);
-    this.emit({ kind: "recovered", file, rows });
+    this.emit({ kind: "recovered", file, rows, store });
   }
 
   changed(file: string, detail: string): void {

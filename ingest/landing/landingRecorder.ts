@@ -59,12 +59,15 @@ const LANDING_BATCH = /^\d{8}T\d{12}Z-([0-9a-f]{20})$/;
  * Landing batches already in the lake, per table: file key → batch id. A group batch (its tag has a group record)
  * counts for each file the record names; `groupTags` are the tags of the group batches found.
  */
-export async function committedLandingBatches(paths: HomePaths, groupRecords: ReadonlyMap<string, GroupRecord>): Promise<{ byTable: Map<string, Map<string, string>>; groupTags: Set<string> }> {
+export async function committedLandingBatches(
+  committedBatchIds: (table: BronzeTableName) => Promise<string[]>,
+  groupRecords: ReadonlyMap<string, GroupRecord>,
+): Promise<{ byTable: Map<string, Map<string, string>>; groupTags: Set<string> }> {
   const byTable = new Map<string, Map<string, string>>();
   const groupTags = new Set<string>();
   for (const table of [...LANDING_FEEDS, "dead_letters"] as const) {
     const keys = new Map<string, string>();
-    for (const { batchId } of await committedFiles(paths, table)) {
+    for (const batchId of await committedBatchIds(table)) {
       const tag = LANDING_BATCH.exec(batchId)?.[1];
       if (tag === undefined) continue;
       const group = groupRecords.get(tag);

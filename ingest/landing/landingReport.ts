@@ -16,7 +16,7 @@ export function formatLandingEvent(event: LandingEvent): string {
     case "loaded":
       return `  [${event.done}/${event.files}] ${name(event.file)}: ${count(event.rows)} rows${event.deadLetters > 0 ? `, ${count(event.deadLetters)} dead letters` : ""} in ${event.seconds.toFixed(2)} s (total ${count(event.totalRows)} rows, ${count(event.rowsPerSecond)} rows/s)`;
     case "recovered":
-      return `  ${name(event.file)}: already committed to the lake by an interrupted run (${count(event.rows)} rows); recorded, not reloaded`;
+      return `  ${name(event.file)}: already committed to ${event.store} by an interrupted run (${count(event.rows)} rows); recorded, not reloaded`;
     case "changed":
       return `  warning: ${name(event.file)} ${event.detail}`;
     case "quarantined":

@@ -6,13 +6,13 @@ import { FEED_FORMAT } from "./landingFeeds.js";
  * compression load together: per query DuckDB spends milliseconds planning the checks, which a file of 50 lines
  * then runs in microseconds. Groups come first (one query each), then each larger file, largest first.
  * A file that cannot join a group (wrong format for its folder, or a dead-letter batch of it already committed,
- * which the single-file path re-commits over) is a unit of its own.
+ * which the single-file path re-commits over) is a unit of its own, and so is every file without `grouping`.
  */
-export function landingLoadUnits(files: readonly NewFile[], committedDeadLetters: ReadonlyMap<string, string> | undefined): NewFile[][] {
+export function landingLoadUnits(files: readonly NewFile[], committedDeadLetters: ReadonlyMap<string, string> | undefined, grouping = true): NewFile[][] {
   const groups = new Map<string, NewFile[][]>();
   const singles: NewFile[][] = [];
   for (const f of files) {
-    const groupable = f.stamp.size <= GROUP_FILE_BYTES && f.file.format === FEED_FORMAT[f.file.feed] && !committedDeadLetters?.has(f.key);
+    const groupable = grouping && f.stamp.size <= GROUP_FILE_BYTES && f.file.format === FEED_FORMAT[f.file.feed] && !committedDeadLetters?.has(f.key);
     if (!groupable) {
       singles.push([f]);
       continue;

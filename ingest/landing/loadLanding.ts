@@ -2,15 +2,17 @@ import { lstat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { homePaths, makePrivateDir, type HomePaths } from "../../lib/home.js";
+import { homePaths, makePrivateDir } from "../../lib/home.js";
 import { acquireFileLock } from "../../lib/fileLock.js";
-import { LakeWriter } from "../../lake/lakeWriter.js";
+import type { LakeWriter } from "../../lake/lakeWriter.js";
+import type { BronzeSinkSpec } from "../sink/bronzeTarget.js";
 import { classifyLandingFile, type ClassifyContext, type NewFile } from "./classifyLanding.js";
 import { hashFile, sameStamp } from "./fileIdentity.js";
 import { readGroupRecords } from "./landingGroups.js";
 import { readManifest, type ManifestEntry } from "./landingManifest.js";
 import { LandingTally, type LandingEvent, type LandingSummary } from "./landingOutcome.js";
-import { committedLandingBatches, countCommittedRows, LandingRecorder, manifestEntry } from "./landingRecorder.js";
+import { committedLandingBatches, LandingRecorder, manifestEntry } from "./landingRecorder.js";
+import { openLandingStore, type LandingStore } from "./landingStore.js";
 import { landingLoadUnits } from "./landingUnits.js";
 import { fileProblem, scanLandingZone, type LandingCandidate } from "./landingZone.js";
 import { loadLandingUnit, type UnitContext } from "./loadLandingUnit.js";
@@ -28,12 +30,15 @@ export interface LandingOptions {
    * half-written. A file younger than this is watched for the rest of the time and loads if it stays the same.
    */
   settleMs?: number;
+  /** Where bronze goes: the lake (the default) or BigQuery (landingStore.ts). */
+  sink?: BronzeSinkSpec;
 }
 
 export const DEFAULT_SETTLE_MS = 1000;
 
 /**
- * `pulse ingest --source landing --once`: loads every landing file not loaded before into the lake, in five steps:
+ * `pulse ingest --source landing --once`: loads every landing file not loaded before into bronze (the lake, or
+ * BigQuery with `sink`: landingStore.ts, where "the lake" below reads "the store"), in five steps:
  * scan (landingZone.ts), classify (classifyLanding.ts), group (landingUnits.ts), load (loadLandingUnit.ts) and
  * record (landingRecorder.ts).
  *
@@ -50,26 +55,26 @@ export const DEFAULT_SETTLE_MS = 1000;
  */
 export async function loadLandingOnce(home: string, options: LandingOptions = {}): Promise<LandingSummary> {
   const tally = new LandingTally(options.onEvent ?? (() => {}), performance.now());
-  const paths = homePaths(home);
   await makePrivateDir(home);
-  // Two loaders would both see a file as new and load it twice: one landing load per PULSE_HOME.
-  const lock = await acquireFileLock(path.join(paths.ingestState, "landing.lock"), { command: "landing load", what: "the landing zone (a landing load is running)", timeoutSeconds: 0 });
-  // One DuckDB thread per query, files in parallel instead: a file's lines are numbered in order (WITH ORDINALITY),
-  // which keeps its pipeline on one thread, and a second DuckDB thread then only burns CPU (measured: twice the CPU
-  // for the same wall time). Concurrent queries on separate connections still run in parallel.
-  const writer = await LakeWriter.open(home, { threads: 1 });
+  // Two loaders would both see a file as new and load it twice: one landing load per PULSE_HOME, whatever its sink.
+  const lock = await acquireFileLock(path.join(homePaths(home).ingestState, "landing.lock"), { command: "landing load", what: "the landing zone (a landing load is running)", timeoutSeconds: 0 });
+  let store: LandingStore | undefined;
+  let writer: LakeWriter | undefined;
   try {
+    store = await openLandingStore(home, options.sink);
+    const { paths } = store;
+    writer = await store.openWriter();
     const { entries: manifest } = await readManifest(paths);
     const groupRecords = await readGroupRecords(paths);
-    const { byTable: committed, groupTags } = await committedLandingBatches(paths, groupRecords);
+    const { byTable: committed, groupTags } = await committedLandingBatches((table) => store!.committedBatchIds(table), groupRecords);
     const recorder = new LandingRecorder(paths, manifest);
     const zone = await scanLandingZone(paths);
     for (const { file, reason } of zone.skipped) tally.skippedFile(file, reason);
     const context: ClassifyContext = { manifest, committed, nowMs: Date.now(), settleMs: options.settleMs ?? DEFAULT_SETTLE_MS };
-    const toLoad = await classifyAll(zone.candidates, context, { writer, paths, recorder, tally });
-    const units = landingLoadUnits(toLoad, committed.get("dead_letters"));
+    const toLoad = await classifyAll(zone.candidates, context, { writer, store, recorder, tally });
+    const units = landingLoadUnits(toLoad, committed.get("dead_letters"), store.groupsSmallFiles);
     const concurrency = Math.max(1, Math.min(options.concurrency ?? Math.min(os.availableParallelism(), 4), units.length));
-    const writers = [writer, ...(await Promise.all(Array.from({ length: concurrency - 1 }, () => writer.fork())))];
+    const writers = [writer, ...(await Promise.all(Array.from({ length: concurrency - 1 }, () => writer!.fork())))];
     let next = 0;
     try {
       await Promise.all(
@@ -97,7 +102,8 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
     }
     await recorder.retireGroupRecords(groupRecords, groupTags);
   } finally {
-    await writer.close();
+    await writer?.close();
+    await store?.close();
     lock.release();
   }
   return tally.finish();
@@ -105,7 +111,7 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
 
 interface ClassifySteps {
   writer: LakeWriter;
-  paths: HomePaths;
+  store: LandingStore;
   recorder: LandingRecorder;
   tally: LandingTally;
 }
@@ -192,8 +198,8 @@ async function compare(candidate: LandingCandidate, previous: ManifestEntry, ste
 async function recover(decision: Extract<ReturnType<typeof classifyLandingFile>, { kind: "recover" }>, steps: ClassifySteps): Promise<void> {
   const { file, stamp, dataBatch, deadBatch } = decision;
   const source = `landing:${file.relative}`;
-  const rows = await countCommittedRows(steps.writer, steps.paths, file.feed, dataBatch, source);
-  const deadLetters = deadBatch === undefined ? 0 : await countCommittedRows(steps.writer, steps.paths, "dead_letters", deadBatch, source);
+  const rows = await steps.store.countCommittedRows(steps.writer, file.feed, dataBatch, source);
+  const deadLetters = deadBatch === undefined ? 0 : await steps.store.countCommittedRows(steps.writer, "dead_letters", deadBatch, source);
   await steps.recorder.record(manifestEntry(stamp, await hashFile(file.absolute), [deadBatch, dataBatch], rows, deadLetters));
-  steps.tally.recovered(file.relative, rows);
+  steps.tally.recovered(file.relative, rows, steps.store.name);
 }

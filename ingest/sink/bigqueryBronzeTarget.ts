@@ -4,7 +4,7 @@ import { kafkaTimestampDate } from "../../lake/kafkaTimestamp.js";
 import type { BronzeRow, BronzeValue, WrittenBatch } from "../../lake/lakeWriter.js";
 import { UserError } from "../../lib/errors.js";
 import { createBigQueryClient } from "../../runner/adapters/bigquery/bigqueryAdapter.js";
-import { StorageWriter, storageEmulatorHost, type StorageRow } from "../../runner/adapters/bigquery/storageWrite.js";
+import { StorageWriter, storageEmulatorHost, type StorageColumn, type StorageRow } from "../../runner/adapters/bigquery/storageWrite.js";
 import type { BronzeTarget } from "./bronzeTarget.js";
 import type { MultiplexBatch } from "./multiplexBatch.js";
 
@@ -23,7 +23,7 @@ function storageValue(value: BronzeValue, bigqueryType: string): StorageRow[stri
 /** Rows bigger than this many bytes besides their strings are rare; the estimate only sizes append requests. */
 const ROW_OVERHEAD_BYTES = 64;
 
-function approxBytes(row: StorageRow): number {
+export function approxBytes(row: StorageRow): number {
   let bytes = ROW_OVERHEAD_BYTES;
   for (const value of Object.values(row)) {
     if (typeof value === "string") bytes += value.length * 3;
@@ -31,6 +31,25 @@ function approxBytes(row: StorageRow): number {
     else bytes += 9;
   }
   return bytes;
+}
+
+/** A bronze table's columns as the Storage Write schema takes them. */
+export function storageColumns(table: BronzeTableName): StorageColumn[] {
+  return bronzeColumns(table).map((c) => ({ name: c.name, type: c.bigqueryType }));
+}
+
+/** Bronze rows as Storage Write rows of `table`, stamped with the batch id and `_ingested_at`. */
+export function storageRows(table: BronzeTableName, rows: Iterable<BronzeRow>, id: string, ingestedAt: Date): StorageRow[] {
+  const columns = bronzeColumns(table);
+  const out: StorageRow[] = [];
+  for (const row of rows) {
+    const stored: StorageRow = {};
+    for (const c of columns) stored[c.name] = storageValue(row[c.name], c.bigqueryType);
+    stored._ingested_at = ingestedAt;
+    stored._batch = id;
+    out.push(stored);
+  }
+  return out;
 }
 
 /**
@@ -56,24 +75,9 @@ export class BigQueryBronzeTarget implements BronzeTarget {
   }
 
   private async append(table: BronzeTableName, rows: Iterable<BronzeRow>, count: number, tag: string): Promise<WrittenBatch> {
-    const columns = bronzeColumns(table);
     const ingestedAt = new Date();
     const id = batchId(BigInt(ingestedAt.getTime()) * 1000n, tag);
-    const storageRows: StorageRow[] = [];
-    for (const row of rows) {
-      const out: StorageRow = {};
-      for (const c of columns) out[c.name] = storageValue(row[c.name], c.bigqueryType);
-      out._ingested_at = ingestedAt;
-      out._batch = id;
-      storageRows.push(out);
-    }
-    const tablePath = this.writer.tablePath(this.dataset, table);
-    const stream = await this.writer.appendBatch(
-      tablePath,
-      columns.map((c) => ({ name: c.name, type: c.bigqueryType })),
-      storageRows,
-      approxBytes,
-    );
+    const stream = await this.writer.appendBatch(this.writer.tablePath(this.dataset, table), storageColumns(table), storageRows(table, rows, id, ingestedAt), approxBytes);
     return { table, batchId: id, file: stream, rows: count, ingestedAt };
   }
 
@@ -94,12 +98,12 @@ export class BigQueryBronzeTarget implements BronzeTarget {
  * Run before the service starts (on the main thread, so the errors reach the CLI as one line): the bronze tables
  * the sink writes must exist with every contract column, and BigQuery must be reachable with the credentials at hand.
  */
-export async function checkBigQueryBronze(spec: { projectId: string; dataset: string }): Promise<void> {
+export async function checkBigQueryBronze(spec: { projectId: string; dataset: string }, tables: readonly BronzeTableName[] = ["kafka_multiplex", "dead_letters"]): Promise<void> {
   if (process.env.BIGQUERY_EMULATOR_HOST && !storageEmulatorHost()) {
     throw new UserError("ingest --sink bigquery: BIGQUERY_EMULATOR_HOST is set but BIGQUERY_STORAGE_EMULATOR_HOST is not: set it to the emulator's gRPC host:port (127.0.0.1:9060)");
   }
   const client = await createBigQueryClient(spec.projectId);
-  for (const table of ["kafka_multiplex", "dead_letters"] as const) {
+  for (const table of tables) {
     const name = `${spec.projectId}.${spec.dataset}.${table}`;
     const [metadata] = await client
       .dataset(spec.dataset, { projectId: spec.projectId })

@@ -33,13 +33,15 @@ function selectList(columns: { name: string; type: string }[], dialect: "duckdb"
     .map(({ name, type }) => {
       const t = type.toUpperCase();
       if (t.startsWith("TIMESTAMP")) return `${dialect === "duckdb" ? "epoch_us" : "UNIX_MICROS"}(${q(name)}) as ${q(name)}`;
+      if (t === "BLOB" || t === "BYTES") return `${dialect === "duckdb" ? "base64" : "TO_BASE64"}(${q(name)}) as ${q(name)}`;
       if (t === "DATE") return `cast(${q(name)} as ${dialect === "duckdb" ? "varchar" : "STRING"}) as ${q(name)}`;
       return q(name);
     })
     .join(", ");
 }
 
-export async function duckdbTableRows(home: string, tables: string[]): Promise<Record<string, TableRows>> {
+/** `skip`: columns not compared besides NOT_COMPARED (bronze's `_batch`, `_ingested_at`: when and how rows were written). */
+export async function duckdbTableRows(home: string, tables: string[], skip: readonly string[] = []): Promise<Record<string, TableRows>> {
   const warehouse = await openLocalWarehouse({ home, connections: 1 });
   try {
     const result: Record<string, TableRows> = {};
@@ -49,7 +51,7 @@ export async function duckdbTableRows(home: string, tables: string[]): Promise<R
         await warehouse.query(`select column_name as name, data_type as type from information_schema.columns where table_schema = '${schema}' and table_name = '${name}' order by ordinal_position`)
       )
         .map((r) => ({ name: String(r.name), type: String(r.type) }))
-        .filter((c) => !NOT_COMPARED.has(c.name));
+        .filter((c) => !NOT_COMPARED.has(c.name) && !skip.includes(c.name));
       const names = columns.map((c) => c.name);
       result[table] = { columns: names, rows: rowsOf(names, await warehouse.query(`select ${selectList(columns, "duckdb")} from ${table}`)) };
     }
@@ -60,13 +62,13 @@ export async function duckdbTableRows(home: string, tables: string[]): Promise<R
 }
 
 /** `datasetSuffix` reads the copy the official CLI built with `--schema-suffix`. */
-export async function bigqueryTableRows(bigquery: BigQuery, project: string, tables: string[], datasetSuffix = ""): Promise<Record<string, TableRows>> {
+export async function bigqueryTableRows(bigquery: BigQuery, project: string, tables: string[], datasetSuffix = "", skip: readonly string[] = []): Promise<Record<string, TableRows>> {
   const result: Record<string, TableRows> = {};
   for (const table of tables) {
     const [schema, name] = table.split(".") as [string, string];
     const dataset = `${schema}${datasetSuffix}`;
     const [metadata] = await bigquery.dataset(dataset).table(name).getMetadata();
-    const columns = ((metadata.schema?.fields ?? []) as { name: string; type: string }[]).filter((c) => !NOT_COMPARED.has(c.name));
+    const columns = ((metadata.schema?.fields ?? []) as { name: string; type: string }[]).filter((c) => !NOT_COMPARED.has(c.name) && !skip.includes(c.name));
     const names = columns.map((c) => c.name);
     const [records] = await bigquery.query({ query: `select ${selectList(columns, "bigquery")} from \`${project}.${dataset}.${name}\`` });
     result[table] = { columns: names, rows: rowsOf(names, records as Record<string, unknown>[]) };

@@ -10,7 +10,7 @@ import type { LakeWriter } from "../../../lake/lakeWriter.js";
 import { chunkBronzeSelect, chunkDeadLetterSelect, checkedChunkSql } from "./chunkSql.js";
 import { copySql } from "./copySql.js";
 import { CsvChunker } from "./csvChunks.js";
-import { readLakeCursor, sourcePrefix, tableTag } from "./lakeCursor.js";
+import { readLakeCursor, sourcePrefix, tableTag, type LakeCursor } from "./lakeCursor.js";
 import type { SourceTable } from "./sourceTable.js";
 
 export interface ChunkCommitted {
@@ -30,6 +30,8 @@ export interface CopyPassOptions {
   source: SourceTable;
   /** How far below the lake's highest cursor a pass starts reading again (cursor units: µs or integers). */
   overlap: bigint;
+  /** Reads the progress from where bronze is (default: the lake, readLakeCursor; BigQuery: bigqueryCursor.ts). */
+  readCursor?: (writer: LakeWriter, source: SourceTable, overlap: bigint) => Promise<LakeCursor>;
   rowsPerChunk: number;
   onChunk: (chunk: ChunkCommitted) => void;
   signal?: AbortSignal;
@@ -45,7 +47,7 @@ const STAGED = "_pg_chunk";
  */
 export async function copyTablePass(options: CopyPassOptions): Promise<void> {
   const { client, writer, paths, source } = options;
-  const lake = await readLakeCursor(writer, paths, source, options.overlap);
+  const lake = await (options.readCursor ?? ((w, s, o) => readLakeCursor(w, paths, s, o)))(writer, source, options.overlap);
   const prefix = sourcePrefix(source);
   const tag = () => `${tableTag(source)}-${process.pid.toString(36)}${randomBytes(3).toString("hex")}`;
   const chunkFile = (index: number) => path.join(paths.lakeTmp, lakeTmpName(`pg-${tableTag(source)}-${index}.csv`));

@@ -26,6 +26,11 @@ async function sourceFiles(paths: HomePaths, source: SourceTable, table: "feed" 
   return files.filter((f) => f.batchId.includes(marker)).map((f) => f.file);
 }
 
+/** The staged table of a LakeCursor. */
+export function seenTableName(source: Pick<SourceTable, "schema" | "table">): string {
+  return `_pg_seen_${tableTag(source)}`;
+}
+
 export interface LakeCursor {
   /**
    * The highest cursor among the rows copied (dead letters do not count: a chunk commits them first, so a crash
@@ -43,7 +48,7 @@ export interface LakeCursor {
  * re-reads from PostgreSQL and must not write twice.
  */
 export async function readLakeCursor(writer: LakeWriter, paths: HomePaths, source: SourceTable, overlap: bigint): Promise<LakeCursor> {
-  const seenTable = `_pg_seen_${tableTag(source)}`;
+  const seenTable = seenTableName(source);
   // A tagged file holds rows of this source table only: the max reads the BIGINT column (row-group statistics
   // mostly), and the window's filter skips row groups below it.
   const rowFiles = await sourceFiles(paths, source, "feed");

@@ -7,7 +7,8 @@ import { sleep } from "../../../lib/sleep.js";
 import { LakeWriter } from "../../../lake/lakeWriter.js";
 import { formatCount } from "../../progressLine.js";
 import type { CsvFeed } from "../../landing/landingFeeds.js";
-import { copyTablePass, type ChunkCommitted } from "./copyTable.js";
+import type { BronzeSinkSpec } from "../../sink/bronzeTarget.js";
+import { copyTablePass, type ChunkCommitted, type CopyPassOptions } from "./copyTable.js";
 import { tableTag } from "./lakeCursor.js";
 import { describeSourceTable, type CursorKind, type SourceTable } from "./sourceTable.js";
 
@@ -26,6 +27,8 @@ export interface PostgresIngestOptions {
   rowsPerChunk: number;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** Where bronze goes: the lake (the default) or BigQuery, the cursor then read from BigQuery (bigqueryCursor.ts). */
+  sink?: BronzeSinkSpec;
 }
 
 /** Where a URL points, for errors: never the password. */
@@ -64,7 +67,8 @@ export async function runPostgresIngest(options: PostgresIngestOptions): Promise
   const paths = homePaths(options.home);
   const target = urlTarget(options.url);
   const locks: FileLock[] = [];
-  const writer = await LakeWriter.open(options.home);
+  const bronze = await openBronze(options);
+  const { writer } = bronze;
   try {
     for (const table of options.tables) {
       const lockFile = path.join(paths.ingestState, `postgres-${tableTag({ schema: options.schema, table })}.lock`);
@@ -73,7 +77,7 @@ export async function runPostgresIngest(options: PostgresIngestOptions): Promise
     let backoffMs = 1000;
     while (!options.signal?.aborted) {
       try {
-        await ingestConnected(options, writer, paths, target);
+        await ingestConnected(options, bronze, paths, target);
         return;
       } catch (error) {
         // A stop request ends a pass at its next chunk; what was committed stays, and the next run resumes from it.
@@ -88,11 +92,35 @@ export async function runPostgresIngest(options: PostgresIngestOptions): Promise
     }
   } finally {
     await writer.close();
+    bronze.close();
     for (const lock of locks) lock.release();
   }
 }
 
-async function ingestConnected(options: PostgresIngestOptions, writer: LakeWriter, paths: ReturnType<typeof homePaths>, target: string): Promise<void> {
+interface Bronze {
+  writer: LakeWriter;
+  /** undefined: the lake's (copyTable.ts's default). */
+  readCursor?: CopyPassOptions["readCursor"];
+  /** Where the rows went, for the pass line. */
+  name: string;
+  close(): void;
+}
+
+/** The writer for `--sink`: the lake's, or one publishing to BigQuery (imported only when asked for: gRPC loads slowly). */
+async function openBronze(options: PostgresIngestOptions): Promise<Bronze> {
+  if (options.sink?.kind !== "bigquery") return { writer: await LakeWriter.open(options.home), name: "the lake", close: () => undefined };
+  const [{ BigQueryBatches }, { readBigQueryCursor }] = await Promise.all([import("../../sink/bigqueryBatches.js"), import("./bigqueryCursor.js")]);
+  const batches = await BigQueryBatches.open(options.sink, [...options.tables, "dead_letters"]);
+  return {
+    writer: await LakeWriter.open(options.home, { publish: batches.publish }),
+    readCursor: (writer, source, overlap) => readBigQueryCursor(batches, writer, source, overlap),
+    name: batches.name,
+    close: () => batches.close(),
+  };
+}
+
+async function ingestConnected(options: PostgresIngestOptions, bronze: Bronze, paths: ReturnType<typeof homePaths>, target: string): Promise<void> {
+  const { writer } = bronze;
   // UTC: a `timestamp without time zone` cursor then compares to the same instants bronze stores.
   const client = new pg.Client({ connectionString: options.url, options: "-c TimeZone=UTC", application_name: "pulse-ingest", connectionTimeoutMillis: 10_000 });
   client.on("error", () => undefined);
@@ -115,9 +143,19 @@ async function ingestConnected(options: PostgresIngestOptions, writer: LakeWrite
           const rate = (total.rows * 1000) / Math.max(1, Date.now() - started);
           options.log(`${source.table}: ${formatCount(total.rows)} rows (${formatCount(rate)} rows/s), ${total.deadLetters} dead letters, cursor ${formatCursor(source.cursor.kind, total.cursor)}`);
         };
-        await copyTablePass({ client, writer, paths, source, overlap: overlapFor(source.cursor.kind, options), rowsPerChunk: options.rowsPerChunk, onChunk, signal: options.signal });
+        await copyTablePass({
+          client,
+          writer,
+          paths,
+          source,
+          overlap: overlapFor(source.cursor.kind, options),
+          readCursor: bronze.readCursor,
+          rowsPerChunk: options.rowsPerChunk,
+          onChunk,
+          signal: options.signal,
+        });
         if (options.intervalMs === undefined || total.rows + total.deadLetters > 0) {
-          options.log(`${source.table}: pass done, ${formatCount(total.rows)} new rows, ${total.deadLetters} dead letters, ${formatCount(total.skipped)} already in the lake (overlap window)`);
+          options.log(`${source.table}: pass done, ${formatCount(total.rows)} new rows, ${total.deadLetters} dead letters, ${formatCount(total.skipped)} already in ${bronze.name} (overlap window)`);
         }
       }
       if (options.intervalMs === undefined || options.signal?.aborted) return;

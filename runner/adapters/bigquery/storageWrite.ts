@@ -73,9 +73,15 @@ export class StorageWriter {
 
   /**
    * Writes `rows` to `tablePath` and commits them as one unit; resolves once BigQuery has committed them
-   * (returns the stream name), throws if any part failed (then none of the rows is visible).
+   * (returns the stream name), throws if any part failed (then none of the rows is visible). `rows` may come in
+   * parts (a landing file read page by page), all in the one stream.
    */
-  async appendBatch(tablePath: string, columns: readonly StorageColumn[], rows: readonly StorageRow[], approxRowBytes: (row: StorageRow) => number): Promise<string> {
+  async appendBatch(
+    tablePath: string,
+    columns: readonly StorageColumn[],
+    rows: readonly StorageRow[] | AsyncIterable<readonly StorageRow[]>,
+    approxRowBytes: (row: StorageRow) => number,
+  ): Promise<string> {
     const { client, mw } = this;
     const streamId = await client.createWriteStream({ streamType: mw.PendingStream, destinationTable: tablePath });
     const connection = await client.createStreamConnection({ streamId });
@@ -83,9 +89,11 @@ export class StorageWriter {
     try {
       const pending: ReturnType<typeof writer.appendRows>[] = [];
       let offset = 0;
-      for (const chunk of chunksBySize(rows, approxRowBytes)) {
-        pending.push(writer.appendRows(chunk as never, offset));
-        offset += chunk.length;
+      for await (const part of Symbol.asyncIterator in rows ? rows : [rows as readonly StorageRow[]]) {
+        for (const chunk of chunksBySize(part, approxRowBytes)) {
+          pending.push(writer.appendRows(chunk as never, offset));
+          offset += chunk.length;
+        }
       }
       for (const result of await Promise.all(pending.map((p) => p.getResult()))) {
         if (result.error) throw new Error(`append to ${tablePath} failed: ${result.error.message ?? `code ${result.error.code}`}`);
