@@ -5,19 +5,19 @@ import { copyIntoLanding } from "../../produce/landingFile.js";
 import { iterationFiles, replayRecords } from "../../produce/replay.js";
 import { produceToKafka } from "../../produce/toKafka.js";
 import { KAFKA_BROKERS, kafkaIngestArgs, multiplexCount, startCli, uniquePrefix, waitFor } from "../ingest/helpers.js";
-import { copyBronze } from "./copyBronze.js";
+import { pulseIn } from "./officialDataform.js";
 
 /**
  * Feeds one home's lake and one BigQuery project with the same reference sets, as production would: the three
  * device topics through one Kafka topic set, read by two consumer groups (`pulse ingest --source kafka` into the
  * lake, and with `--sink bigquery` through the Storage Write API), and the batch-file feeds (brief §6) through
- * the landing zone. `root` is the CLI's `--home`; the default environment keeps its state in `<root>/dev/`.
+ * one landing zone, loaded by `pulse ingest --source landing --once` into each. `root` is the CLI's `--home`; the
+ * default environment keeps its state in `<root>/dev/`.
  */
 export class ReferenceFeed {
   readonly state: string;
   private readonly prefix = uniquePrefix("bq-reference");
   private sent = 0;
-  private copied = 0n;
 
   constructor(
     private readonly root: string,
@@ -45,16 +45,13 @@ export class ReferenceFeed {
     return this.ingestUntil(args, "BigQuery bronze", async () => (await this.bigqueryMessages()) >= this.sent);
   }
 
-  /**
-   * Set `iteration`'s batch files (registrations, gym logins) into the lake, and the same bronze rows into
-   * BigQuery (copyBronze: the landing loader writes only the lake).
-   */
+  /** Set `iteration`'s batch files (registrations, gym logins) landed once, then loaded by both sinks. */
   async batchFiles(iteration: number): Promise<void> {
     for (const file of await iterationFiles(this.from, iteration)) {
       if (file.landingFeed !== "kafka_multiplex") await copyIntoLanding(this.state, file.landingFeed, file.path, file.name);
     }
     await loadLandingOnce(this.state);
-    this.copied = await copyBronze(this.state, this.bigquery, "bronze", this.copied, ["registered_users", "gym_logins"]);
+    pulseIn(this.env, "ingest", "--source", "landing", "--once", "--sink", "bigquery", "--gcp-project", this.project, "--home", this.root);
   }
 
   /** Runs `pulse ingest` until `arrived`, then stops it as an operator would (SIGTERM: flush, commit, exit 0). */
