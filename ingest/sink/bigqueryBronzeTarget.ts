@@ -13,7 +13,9 @@ function storageValue(value: BronzeValue, bigqueryType: string): StorageRow[stri
   if (value === undefined || value === null) return null;
   if (bigqueryType === "DATE") return value instanceof Date ? value : new Date(`${String(value)}T00:00:00Z`);
   if (bigqueryType === "BYTES") return typeof value === "string" ? Buffer.from(value, "utf8") : Buffer.from(value as Uint8Array);
-  if (bigqueryType === "INT64") return typeof value === "bigint" ? value : Number(value);
+  // protobufjs encodes an int64 given as a bigint as 0 (its LongBits knows numbers, strings and Longs); a decimal
+  // string keeps every digit. Offsets and Kafka timestamps arrive as bigints: sent as they were, all of them were 0.
+  if (bigqueryType === "INT64") return typeof value === "bigint" ? value.toString() : Number(value);
   if (value instanceof Uint8Array) return Buffer.from(value);
   return value as StorageRow[string];
 }

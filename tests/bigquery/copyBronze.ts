@@ -12,15 +12,15 @@ function asLoadJson(name: string, duckdbType: string): string {
 }
 
 /**
- * Test set-up until the ingest service has a BigQuery sink: copies the bronze rows a home's lake committed
- * after `since` (µs) into the same tables on BigQuery, values and `_ingested_at` unchanged,
+ * Test set-up for the batch-file feeds, which the landing loader writes only into the lake: copies the bronze rows
+ * of `tables` a home's lake committed after `since` (µs) into the same tables on BigQuery, values and `_ingested_at` unchanged,
  * so both warehouses run on identical bronze. Returns the newest `_ingested_at` copied (µs).
  */
-export async function copyBronze(home: string, bigquery: BigQuery, dataset: string, since: bigint): Promise<bigint> {
+export async function copyBronze(home: string, bigquery: BigQuery, dataset: string, since: bigint, tables: readonly BronzeTableName[] = BRONZE_TABLE_NAMES): Promise<bigint> {
   const warehouse = await openLocalWarehouse({ home, connections: 1 });
   let newest = since;
   try {
-    for (const table of BRONZE_TABLE_NAMES) {
+    for (const table of tables) {
       const columns = bronzeColumns(table);
       const list = columns.map((c) => `${asLoadJson(c.name, c.duckdbType)} as "${c.name}"`).join(", ");
       const rows = await warehouse.query(`select ${list}, epoch_us(_ingested_at) as __micros from bronze.${table} where epoch_us(_ingested_at) > ${since}`);

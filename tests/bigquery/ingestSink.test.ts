@@ -74,7 +74,7 @@ const expectedIds = (records: ProducerRecord[]) => {
     const key = `${r.topic}/${r.partition ?? 0}`;
     const offset = next.get(key) ?? 0;
     next.set(key, offset + 1);
-    return { id: `${key}/${offset}`, topic: r.topic, value: r.value };
+    return { id: `${key}/${offset}`, topic: r.topic, value: r.value, offset, timestamp: r.timestamp };
   });
 };
 
@@ -99,11 +99,14 @@ describe("pulse ingest --sink bigquery (Storage Write API on the emulator, real 
     expect(ingest.output()).toMatch(/msg\/s · lag/);
 
     const expected = expectedIds(sent);
-    const rows = await query<{ message_id: string; topic: string; value: string; date: { value: string }; _ingested_at: unknown; _batch: string }>(
-      `SELECT message_id, topic, value, date, _ingested_at, _batch FROM \`${GCP}.bronze.kafka_multiplex\` WHERE _source LIKE 'kafka:${prefix}%'`,
+    const rows = await query<{ message_id: string; topic: string; value: string; offset: number; timestamp: number; date: { value: string }; _ingested_at: unknown; _batch: string }>(
+      `SELECT message_id, topic, value, \`offset\`, \`timestamp\`, date, _ingested_at, _batch FROM \`${GCP}.bronze.kafka_multiplex\` WHERE _source LIKE 'kafka:${prefix}%'`,
     );
     const valid = expected.slice(0, set1.length);
-    expect(rows.map((r) => `${r.message_id}\t${r.topic}\t${r.value}`).sort()).toEqual(valid.map((e) => `${e.id}\t${e.topic}\t${e.value}`).sort());
+    // Offsets and timestamps are INT64s that arrive as bigints: the encoder once wrote every one of them as 0.
+    expect(rows.map((r) => `${r.message_id}\t${r.topic}\t${r.value}\t${r.offset}\t${r.timestamp}`).sort()).toEqual(
+      valid.map((e) => `${e.id}\t${e.topic}\t${e.value}\t${e.offset}\t${e.timestamp}`).sort(),
+    );
     expect(rows.every((r) => /^\d{4}-\d{2}-\d{2}$/.test(r.date.value) && r._ingested_at !== null && r._batch.length > 0)).toBe(true);
 
     const dead = await query<{ source: string; feed: string; reason: string; raw: Buffer }>(

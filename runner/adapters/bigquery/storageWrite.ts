@@ -2,8 +2,8 @@ import type { adapt as Adapt, managedwriter as ManagedWriter } from "@google-clo
 import { UserError } from "../../../lib/errors.js";
 import { avoidMetadataServerProbe } from "../../../lib/googleAuth.js";
 
-/** A row as the managed writer's JSON encoder takes it: Date for DATE/TIMESTAMP, Buffer for BYTES, bigint for large INT64. */
-export type StorageRow = Record<string, string | number | bigint | boolean | Date | Buffer | null>;
+/** A row as the managed writer's JSON encoder takes it: Date for DATE/TIMESTAMP, Buffer for BYTES, a decimal string for an INT64 beyond 2^53 (never a bigint). */
+export type StorageRow = Record<string, string | number | boolean | Date | Buffer | null>;
 
 /** A REST-style column: what the bronze contract names (lake/bronzeTables.ts). */
 export interface StorageColumn {
