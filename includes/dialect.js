@@ -121,6 +121,16 @@ function storageOrder(columns) {
   return isDuckdb ? `ORDER BY ${columns.join(", ")}` : "";
 }
 
+// The uniqueKey the runner MERGEs an incremental table's batch by: the key on BigQuery; none on DuckDB, where the
+// runner then appends the batch and the table's own incremental operations delete the stored rows its batch
+// supersedes (they know which few those are). DuckDB's MERGE probes the whole table with every batch key: on the
+// bench's +2.5% run, 0.6 CPU s for 243k readings into silver.heart_rate's 9.5M, 0.9-1.1 s for 0.4-0.85M rows into
+// silver.workout_bpm's 8M; appending and deleting the few replaced keys cost 0.4 s for both. The runner runs a
+// DuckDB incremental action in one transaction, so an append never stays without its delete.
+function mergeKey(keys) {
+  return isDuckdb ? [] : keys;
+}
+
 module.exports = {
   isDuckdb,
   compiledByPulse,
@@ -141,4 +151,5 @@ module.exports = {
   dayOfWeek,
   deleteMatching,
   storageOrder,
+  mergeKey,
 };

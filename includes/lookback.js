@@ -67,4 +67,10 @@ function exact() {
   return lookbackSeconds() === 0;
 }
 
-module.exports = { lookbackSeconds, since, setSince, mergedSince, exact };
+// Whether a row of an incremental table was written by a full build (its `_merged_since`, see mergedSince): such a
+// row carries no record of what it replaced, so a downstream table treats it as possibly replacing a stored row.
+function writtenInFull(mergedSinceColumn) {
+  return `(${mergedSinceColumn} = ${EPOCH})`;
+}
+
+module.exports = { lookbackSeconds, since, setSince, mergedSince, exact, writtenInFull };

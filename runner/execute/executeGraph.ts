@@ -204,6 +204,20 @@ async function estimatePlan(plan: ActionPlan, estimate: (sql: string) => Promise
 }
 
 async function runSteps(plan: ActionPlan, session: WarehouseSession): Promise<number | undefined> {
+  if (!plan.transaction) return runStepsInOrder(plan, session);
+  await session.execute("begin transaction");
+  try {
+    const rows = await runStepsInOrder(plan, session);
+    await session.execute("commit");
+    return rows;
+  } catch (error) {
+    // The connection goes back to the pool: it must not stay in the failed transaction.
+    await session.execute("rollback").catch(() => undefined);
+    throw error;
+  }
+}
+
+async function runStepsInOrder(plan: ActionPlan, session: WarehouseSession): Promise<number | undefined> {
   let rows: number | undefined;
   for (const step of plan.steps) {
     if (step.kind === "sql") {

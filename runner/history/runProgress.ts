@@ -25,10 +25,19 @@ export const RunProgress = z.object({
 });
 export type RunProgress = z.infer<typeof RunProgress>;
 
-/** Records a run's action events into `$PULSE_HOME/<env>/run-progress.json`; each write replaces the file by rename. */
+const WRITE_INTERVAL_MS = 250;
+
+/**
+ * Records a run's action events into `$PULSE_HOME/<env>/run-progress.json`; each write replaces the file by rename.
+ * Events are written at most every WRITE_INTERVAL_MS (the last one always): on ext4 a rename over a file waits for
+ * its data to reach the disk, and one write per event (two per action) held the run's thread 0.2-0.4 s of a 4 s
+ * incremental run.
+ */
 export class RunProgressWriter {
   private readonly state: RunProgress;
   private readonly file: string;
+  private lastWrite = 0;
+  private pending: NodeJS.Timeout | undefined;
 
   constructor(home: string, command: string) {
     this.file = homePaths(home).runProgress;
@@ -42,7 +51,11 @@ export class RunProgressWriter {
       event.phase === "start" || !result
         ? { status: "running", startedAt: new Date().toISOString() }
         : { status: result.status, seconds: result.seconds, rows: result.rows, error: result.error, skippedBecause: result.skippedBecause };
-    this.write();
+    if (this.pending) return;
+    const wait = this.lastWrite + WRITE_INTERVAL_MS - performance.now();
+    if (wait <= 0) return this.write();
+    this.pending = setTimeout(() => this.write(), wait);
+    this.pending.unref();
   }
 
   finish(): void {
@@ -51,6 +64,9 @@ export class RunProgressWriter {
   }
 
   private write(): void {
+    clearTimeout(this.pending);
+    this.pending = undefined;
+    this.lastWrite = performance.now();
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       fs.writeFileSync(tmp, JSON.stringify(this.state));

@@ -89,7 +89,7 @@ export function planAction(action: ExecutableAction, state: ActionState, context
     steps.push(...operationSteps(table.incrementalPreOps, "incremental pre-operation", t));
     steps.push(...incrementalSteps(table, state, relation, context));
     steps.push(...operationSteps(table.incrementalPostOps, "incremental post-operation", t));
-    return { name: action.name, type, mode: "incremental", steps };
+    return { name: action.name, type, mode: "incremental", steps, ...(context.dialect === "duckdb" ? { transaction: true } : {}) };
   }
 
   steps.push(...operationSteps(table.preOps, "pre-operation", t));

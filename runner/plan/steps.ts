@@ -20,6 +20,12 @@ export interface ActionPlan {
   steps: Step[];
   /** Why the action runs in a mode other than the one asked for (an incremental table rebuilt in full). */
   note?: string;
+  /**
+   * Run the steps in one transaction (rolled back if one fails). DuckDB incremental actions: a table whose batch is
+   * appended and whose post-operation deletes the rows it replaced (includes/dialect.js mergeKey) must never keep
+   * the one without the other, and neither may a pre-operation's delete stay without its batch.
+   */
+  transaction?: boolean;
   /** Counts the rows of the built relation, for the report, when the build statement cannot say. */
   rowCountSql?: string;
 }

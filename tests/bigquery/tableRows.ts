@@ -4,11 +4,11 @@ import { openLocalWarehouse } from "../../runner/localWarehouse.js";
 /**
  * `_merged_since` records the bound an incremental run read bronze after. It differs by design: BigQuery's
  * default look-back window is 600 s (includes/lookback.js), DuckDB's lake needs none. It says when rows were
- * merged, not what they hold. So do `_replaced_valid` and `_replaced_row`: a reading the look-back re-reads competes
+ * merged, not what they hold. So do `_replaced` and `_replaced_row`: a reading the look-back re-reads competes
  * with its own stored copy, and either copy may win. `_ingested_at` and `_batch` say when and in which batch a sink
  * committed a message; each warehouse is fed by its own consumer, so they differ by design while the messages agree.
  */
-const NOT_COMPARED = new Set(["_merged_since", "_replaced_valid", "_replaced_row", "_ingested_at", "_batch"]);
+const NOT_COMPARED = new Set(["_merged_since", "_replaced", "_replaced_row", "_ingested_at", "_batch"]);
 
 export interface TableRows {
   columns: string[];

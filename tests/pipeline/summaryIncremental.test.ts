@@ -125,23 +125,44 @@ it("moves the completion watermark only with sessions that have readings, forwar
 
 it("adds late readings to a summarized session's stored statistics, and recomputes it when a late reading replaces one", async () => {
   const stats = (home: string) => query(home, "select session_id, min_bpm, avg_bpm, max_bpm, num_recordings from gold.workout_bpm_summary where user_id = 1");
-  const replaced = (home: string) => query(home, "select epoch(time) - " + T0 + " as second, _replaced_row from silver.workout_bpm where user_id = 1 and _replaced_row");
+  const replaced = (home: string) => query(home, "select epoch(time) - " + T0 + " as second, _replaced_row from silver.workout_bpm where user_id = 1 and _replaced_row order by all");
+  // On DuckDB silver.heart_rate and silver.workout_bpm append their batch and delete the rows it replaced themselves
+  // (includes/dialect.js mergeKey): one row per key after every run, valid or not.
+  const repeatedKeys = (home: string) =>
+    query(
+      home,
+      `select 'heart_rate' as t, count(*) - count(distinct (device_id, time)) as n from silver.heart_rate
+       union all select 'workout_bpm', count(*) - count(distinct (user_id, workout_id, session_id, time)) from silver.workout_bpm order by t`,
+    );
   await deliverInTurnAndAtOnce(
     [
       landFirstDelivery,
-      // two new readings in the summarized session: combined with its stored statistics, a new minimum among them
-      (home) => landText(home, "kafka_multiplex", "late.json", `${[reading(60, 100, T0 + 240, 120), reading(61, 100, T0 + 300, 71.5)].join("\n")}\n`),
-      // the minimum is replaced by a higher duplicate: the stored minimum is no longer known, so the session is recomputed
-      (home) => landText(home, "kafka_multiplex", "dup.json", `${reading(62, 100, T0 + 300, 95)}\n`),
+      // two new readings in the summarized session: combined with its stored statistics, a new minimum among them;
+      // and an invalid reading, which has no workout_bpm row
+      (home) => landText(home, "kafka_multiplex", "late.json", `${[reading(60, 100, T0 + 240, 120), reading(61, 100, T0 + 300, 71.5), reading(63, 100, T0 + 360, 0)].join("\n")}\n`),
+      // the minimum is replaced by a higher duplicate: the stored minimum is no longer known, so the session is
+      // recomputed; the invalid reading is replaced by a valid one, which gains its row
+      (home) => landText(home, "kafka_multiplex", "dup.json", `${[reading(62, 100, T0 + 300, 95), reading(64, 100, T0 + 360, 80)].join("\n")}\n`),
     ],
     async (home, step) => {
       const want = [
         { session_id: 1, min_bpm: 90, avg_bpm: 90, max_bpm: 90, num_recordings: 3 },
         { session_id: 1, min_bpm: 71.5, avg_bpm: 92.3, max_bpm: 120, num_recordings: 5 },
-        { session_id: 1, min_bpm: 90, avg_bpm: 97, max_bpm: 120, num_recordings: 5 },
+        { session_id: 1, min_bpm: 80, avg_bpm: ((90 + 90 + 90 + 120 + 95 + 80) * 1e6) / 6 / 1e6, max_bpm: 120, num_recordings: 6 },
       ][step];
       expect(await stats(home)).toEqual([want]);
-      expect(await replaced(home)).toEqual(step === 2 ? [{ second: 300, _replaced_row: true }] : []);
+      expect(await replaced(home)).toEqual(
+        step === 2
+          ? [
+              { second: 300, _replaced_row: true },
+              { second: 360, _replaced_row: true },
+            ]
+          : [],
+      );
+      expect(await repeatedKeys(home)).toEqual([
+        { t: "heart_rate", n: 0 },
+        { t: "workout_bpm", n: 0 },
+      ]);
     },
   );
 });

@@ -138,6 +138,39 @@ describe("pulse run on the fixture project", () => {
     expect(await query(home, "select max(batch) as b, count(*) as n from core.user_latest")).toEqual([{ b: 1, n: 3 }]);
   });
 
+  it("runs an incremental action in one transaction: a failing post-operation undoes its pre-operation and batch", async () => {
+    const project = path.join(tempDir(), "project");
+    fs.cpSync(FIXTURE, project, { recursive: true });
+    // Appended without uniqueKey, as pulse's DuckDB tables whose own operations delete the rows a batch replaces.
+    fs.writeFileSync(
+      path.join(project, "definitions", "core", "append_then_fix.sqlx"),
+      `config { type: "incremental", tags: ["core"] }
+pre_operations { \${when(incremental(), \`DELETE FROM \${self()} WHERE event_id = 11\`)} }
+SELECT event_id, amount, batch FROM \${ref("raw", "events")}
+\${when(incremental(), \`WHERE \${fx.newerBatches(self())}\`)}
+post_operations { \${when(incremental(), "SELECT error('post-operation failed on purpose')")} }
+`,
+    );
+    const home = path.join(tempDir(), "home");
+    await seedUsers(home);
+    const runProject = (...args: string[]) => pulse(["run", "--project", project, "--home", home, "--json", ...args]);
+    expect((await runProject()).code).toBe(0);
+    const rows = () => query(home, "select event_id, batch from core.append_then_fix order by event_id");
+    const before = await rows();
+    expect(before.map((r) => r.event_id)).toEqual([11, 12, 13, 14]);
+
+    const second = await runProject("--vars", "batch=2");
+    expect(second.code).toBe(1);
+    const result = parseRun(second);
+    expect(result.actions.find((a) => a.name === "fixture.core.append_then_fix")).toMatchObject({ status: "failed", error: expect.stringMatching(/post-operation failed on purpose/) });
+    // Neither the pre-operation's delete nor the appended batch 2 stayed.
+    expect(await rows()).toEqual(before);
+    // Actions after it on the same connections ran as usual: the failed transaction was rolled back.
+    const others = Object.entries(statuses(result)).filter(([name]) => name !== "fixture.core.append_then_fix");
+    expect(others.filter(([, status]) => status !== "success" && status !== "disabled")).toEqual([]);
+    expect((await query(home, "select max(batch) as b from core.events_append"))[0]).toEqual({ b: 2 });
+  });
+
   it("runs a table's built-in assertions with it: duplicate keys from a first build fail uniqueKey", async () => {
     const home = path.join(tempDir(), "home");
     await seedUsers(home);

@@ -33,7 +33,7 @@ describe("column lineage from the compiled SQL", () => {
     expect(withoutInputs.filter((c) => !c.startsWith("silver.date_lookup.")).sort()).toEqual([
       "gold.workout_bpm_summary.num_recordings",
       "silver.heart_rate._merged_since",
-      "silver.heart_rate._replaced_valid",
+      "silver.heart_rate._replaced",
       "silver.workout_bpm._merged_since",
       "silver.workout_bpm._replaced_row",
     ]);
