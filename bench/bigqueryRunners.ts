@@ -17,15 +17,13 @@ import fs, { existsSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BigQuery } from "@google-cloud/bigquery";
 import { z } from "zod";
 import { PACKAGE_ROOT } from "../lib/home.js";
-import { avoidMetadataServerProbe } from "../lib/googleAuth.js";
 import { BIGQUERY_EMULATOR_PROJECT } from "../services/bigqueryEmulator.js";
 import { AS_OF_DATE } from "../tests/pipeline/expected-reference.js";
 import { REFERENCE } from "../tests/referenceData.js";
 import { createDataformDatasets, officialDataform, pulseIn } from "../tests/bigquery/officialDataform.js";
-import { startPrivateEmulator } from "../tests/bigquery/privateEmulator.js";
+import { startInitialisedEmulator } from "../tests/bigquery/privateEmulator.js";
 import { ReferenceFeed } from "../tests/bigquery/referenceFeed.js";
 import { writeSmallReference } from "../tests/bigquery/smallReference.js";
 import { median } from "./median.js";
@@ -44,14 +42,11 @@ async function seconds(work: () => unknown): Promise<number> {
 
 /** One sample: both sets through every step; seconds per `set/step`. */
 async function sample(small: string): Promise<Map<string, number>> {
-  const emulator = await startPrivateEmulator();
-  const env = { ...process.env, BIGQUERY_EMULATOR_HOST: emulator.host, BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcHost };
-  const bigquery = new BigQuery({ projectId: GCP, apiEndpoint: emulator.host });
+  const { emulator, env, bigquery } = await startInitialisedEmulator();
   const dataform = officialDataform(bigquery, env, GCP);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-bench-bq-runners-"));
   const took = new Map<string, number>();
   try {
-    pulseIn(env, "bigquery", "init", "--gcp-project", GCP);
     const feed = new ReferenceFeed(root, small, bigquery, env, GCP);
     for (const set of [1, 2]) {
       const time = async (step: Step, work: () => unknown) => {
@@ -90,7 +85,6 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: "string" } }, strict: true });
   const flags = z.object({ runs: z.coerce.number().int().positive().default(3) }).parse(values);
   if (!existsSync(path.join(PACKAGE_ROOT, "dist", "cli", "main.js"))) throw new Error("build first: npm run build");
-  avoidMetadataServerProbe();
   const small = await writeSmallReference(REFERENCE);
   const samples: Map<string, number>[] = [];
   try {

@@ -19,16 +19,14 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BigQuery } from "@google-cloud/bigquery";
 import { z } from "zod";
 import { median } from "./median.js";
 import { PACKAGE_ROOT } from "../lib/home.js";
-import { avoidMetadataServerProbe } from "../lib/googleAuth.js";
 import { produceToKafka } from "../produce/toKafka.js";
 import type { ProducerRecord } from "../produce/producerRecord.js";
 import { BIGQUERY_EMULATOR_PROJECT } from "../services/bigqueryEmulator.js";
 import { KAFKA_BROKERS, committedOffsets, kafkaIngestArgs, tempHome, uniquePrefix, waitFor } from "../tests/ingest/helpers.js";
-import { startPrivateEmulator } from "../tests/bigquery/privateEmulator.js";
+import { startInitialisedEmulator } from "../tests/bigquery/privateEmulator.js";
 import { sleep } from "../lib/sleep.js";
 
 const CLI = path.join(PACKAGE_ROOT, "dist", "cli", "main.js");
@@ -40,19 +38,6 @@ async function* heartRates(n: number): AsyncGenerator<ProducerRecord> {
     const device = 100_000 + (i % 30);
     yield { topic: "bpm", key: String(device), value: JSON.stringify({ device_id: device, time: start + Math.floor(i / 30), heartrate: 60 + (i % 40) }), timestamp: (start + i) * 1000 };
   }
-}
-
-/** A private emulator with the bronze tables (`pulse bigquery init`), and the environment pointing the CLI at it. */
-async function initialisedEmulator() {
-  const emulator = await startPrivateEmulator();
-  const env = { ...process.env, BIGQUERY_EMULATOR_HOST: emulator.host, BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcHost };
-  avoidMetadataServerProbe();
-  const init = spawnSync(process.execPath, [CLI, "bigquery", "init", "--gcp-project", GCP], { cwd: PACKAGE_ROOT, env, encoding: "utf8" });
-  if (init.status !== 0) {
-    await emulator.stop();
-    throw new Error(`bigquery init failed: ${init.stderr}`);
-  }
-  return { emulator, env, bigquery: new BigQuery({ projectId: GCP, apiEndpoint: emulator.host }) };
 }
 
 async function main(): Promise<void> {
@@ -76,7 +61,7 @@ async function main(): Promise<void> {
   await produceToKafka(heartRates(n), { brokers: [KAFKA_BROKERS], topicPrefix: prefix, partitions: 3, progressMs: 3_600_000, log: () => undefined });
   console.log(`kafka: ${n.toLocaleString("en-US")} heart-rate events on ${prefix}bpm (3 partitions)`);
 
-  const { emulator, env, bigquery } = await initialisedEmulator();
+  const { emulator, env, bigquery } = await startInitialisedEmulator();
   const rates: number[] = [];
   try {
     for (let run = 1; run <= flags.runs; run++) {
@@ -110,7 +95,7 @@ async function main(): Promise<void> {
 
 /** Landing files → BigQuery emulator: `files` files sharing `n` envelope lines, loaded once per run into a fresh home. */
 async function landing(runs: number, n: number, files: number): Promise<void> {
-  const { emulator, env, bigquery } = await initialisedEmulator();
+  const { emulator, env, bigquery } = await startInitialisedEmulator();
   const rates: number[] = [];
   try {
     const lines: string[][] = Array.from({ length: files }, () => []);

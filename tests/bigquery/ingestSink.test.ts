@@ -1,18 +1,14 @@
-import path from "node:path";
 import fs from "node:fs";
-import { spawnSync } from "node:child_process";
-import { BigQuery } from "@google-cloud/bigquery";
+import type { BigQuery } from "@google-cloud/bigquery";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { produceToKafka } from "../../produce/toKafka.js";
 import { produceToPubsub } from "../../produce/toPubsub.js";
 import { replayRecords } from "../../produce/replay.js";
 import type { ProducerRecord } from "../../produce/producerRecord.js";
-import { avoidMetadataServerProbe } from "../../lib/googleAuth.js";
 import { BIGQUERY_EMULATOR_PROJECT } from "../../services/bigqueryEmulator.js";
 import { KAFKA_BROKERS, PUBSUB_EMULATOR_HOST, REFERENCE, committedOffsets, kafkaIngestArgs, startCli, tempHome, uniquePrefix, waitFor } from "../ingest/helpers.js";
-import { PROJECT } from "../pipeline/pipelineHarness.js";
 import { writeSmallReference } from "./smallReference.js";
-import { startPrivateEmulator, type PrivateEmulator } from "./privateEmulator.js";
+import { startInitialisedEmulator, type PrivateEmulator } from "./privateEmulator.js";
 
 const GCP = BIGQUERY_EMULATOR_PROJECT;
 const quiet = () => undefined;
@@ -28,16 +24,7 @@ beforeAll(async () => {
   small = await writeSmallReference(REFERENCE);
   set1 = [];
   for await (const record of replayRecords(small, 1)) set1.push(record);
-  emulator = await startPrivateEmulator();
-  env = { BIGQUERY_EMULATOR_HOST: emulator.host, BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcHost };
-  avoidMetadataServerProbe();
-  bigquery = new BigQuery({ projectId: GCP, apiEndpoint: emulator.host });
-  const init = spawnSync(process.execPath, [path.join(PROJECT, "dist", "cli", "main.js"), "bigquery", "init", "--gcp-project", GCP], {
-    cwd: PROJECT,
-    env: { ...process.env, ...env },
-    encoding: "utf8",
-  });
-  if (init.status !== 0) throw new Error(`bigquery init failed: ${init.stdout}${init.stderr}`);
+  ({ emulator, env, bigquery } = await startInitialisedEmulator());
 });
 
 afterAll(async () => {

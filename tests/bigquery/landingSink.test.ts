@@ -21,7 +21,7 @@ afterAll(() => {
 
 // An emulator per test: both compare whole bronze tables, and landing sources are named by their relative paths.
 beforeEach(async () => {
-  sink = await startSinkEmulator(tempRoot());
+  sink = await startSinkEmulator();
 });
 
 afterEach(async () => {

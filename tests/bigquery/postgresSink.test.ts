@@ -5,7 +5,7 @@ import { GCP, removeTempRoots, startSinkEmulator, tempRoot, type SinkEmulator } 
 let sink: SinkEmulator;
 
 beforeAll(async () => {
-  sink = await startSinkEmulator(tempRoot());
+  sink = await startSinkEmulator();
 });
 
 afterAll(async () => {

@@ -1,10 +1,14 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { BigQuery } from "@google-cloud/bigquery";
 import { z } from "zod";
+import { avoidMetadataServerProbe } from "../../lib/googleAuth.js";
+import { PACKAGE_ROOT } from "../../lib/home.js";
 import { sleep } from "../../lib/sleep.js";
-import { startBigQueryEmulator } from "../../services/bigqueryEmulator.js";
+import { BIGQUERY_EMULATOR_PROJECT, startBigQueryEmulator } from "../../services/bigqueryEmulator.js";
 import { stopService } from "../../services/process.js";
 
 export interface PrivateEmulator {
@@ -79,4 +83,29 @@ export async function startPrivateEmulator(): Promise<PrivateEmulator> {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface InitialisedEmulator {
+  emulator: PrivateEmulator;
+  /** The process environment with BIGQUERY_EMULATOR_HOST and BIGQUERY_STORAGE_EMULATOR_HOST pointing at it. */
+  env: NodeJS.ProcessEnv;
+  /** A client for its project, BIGQUERY_EMULATOR_PROJECT. */
+  bigquery: BigQuery;
+}
+
+/**
+ * A private emulator with the datasets and bronze tables `pulse bigquery init` (the built CLI) creates, for the
+ * sink tests and benches that write bronze there. `bigquery init` keeps no local state, so it runs without a home.
+ */
+export async function startInitialisedEmulator(): Promise<InitialisedEmulator> {
+  const emulator = await startPrivateEmulator();
+  const env = { ...process.env, BIGQUERY_EMULATOR_HOST: emulator.host, BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcHost };
+  avoidMetadataServerProbe();
+  const cli = path.join(PACKAGE_ROOT, "dist", "cli", "main.js");
+  const init = spawnSync(process.execPath, [cli, "bigquery", "init", "--gcp-project", BIGQUERY_EMULATOR_PROJECT], { cwd: PACKAGE_ROOT, env, encoding: "utf8" });
+  if (init.status !== 0) {
+    await emulator.stop();
+    throw new Error(`bigquery init failed (${init.status}): ${init.stdout}${init.stderr}`);
+  }
+  return { emulator, env, bigquery: new BigQuery({ projectId: BIGQUERY_EMULATOR_PROJECT, apiEndpoint: emulator.host }) };
 }

@@ -2,12 +2,11 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { BigQuery } from "@google-cloud/bigquery";
+import type { BigQuery } from "@google-cloud/bigquery";
 import { BRONZE_TABLE_NAMES } from "../../lake/bronzeTables.js";
-import { avoidMetadataServerProbe } from "../../lib/googleAuth.js";
 import { BIGQUERY_EMULATOR_PROJECT } from "../../services/bigqueryEmulator.js";
 import { PROJECT } from "../pipeline/pipelineHarness.js";
-import { startPrivateEmulator, type PrivateEmulator } from "./privateEmulator.js";
+import { startInitialisedEmulator, type PrivateEmulator } from "./privateEmulator.js";
 import { bigqueryTableRows, duckdbTableRows, tableDifferences } from "./tableRows.js";
 
 export const GCP = BIGQUERY_EMULATOR_PROJECT;
@@ -23,27 +22,19 @@ const CLI = path.join(PROJECT, "dist", "cli", "main.js");
 export interface SinkEmulator {
   emulator: PrivateEmulator;
   bigquery: BigQuery;
-  /** BIGQUERY_EMULATOR_HOST and BIGQUERY_STORAGE_EMULATOR_HOST for it. */
+  /** The process environment with BIGQUERY_EMULATOR_HOST and BIGQUERY_STORAGE_EMULATOR_HOST for it. */
   env: NodeJS.ProcessEnv;
   pulse(root: string, ...args: string[]): { status: number | null; stdout: string; output: string };
   /** Every bronze table of the lake under `root` (env dev) against BigQuery's, row for row, or undefined when equal. */
   bronzeDifferences(root: string): Promise<string | undefined>;
 }
 
-export async function startSinkEmulator(scratchRoot: string): Promise<SinkEmulator> {
-  const emulator = await startPrivateEmulator();
-  const env = { BIGQUERY_EMULATOR_HOST: emulator.host, BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcHost };
-  avoidMetadataServerProbe();
-  const bigquery = new BigQuery({ projectId: GCP, apiEndpoint: emulator.host });
+export async function startSinkEmulator(): Promise<SinkEmulator> {
+  const { emulator, env, bigquery } = await startInitialisedEmulator();
   const pulse = (root: string, ...args: string[]) => {
-    const result = spawnSync(process.execPath, [CLI, ...args, "--home", root], { cwd: PROJECT, env: { ...process.env, ...env }, encoding: "utf8" });
+    const result = spawnSync(process.execPath, [CLI, ...args, "--home", root], { cwd: PROJECT, env, encoding: "utf8" });
     return { status: result.status, stdout: result.stdout, output: `${result.stdout}${result.stderr}` };
   };
-  const init = pulse(scratchRoot, "bigquery", "init", "--gcp-project", GCP);
-  if (init.status !== 0) {
-    await emulator.stop();
-    throw new Error(`bigquery init failed: ${init.output}`);
-  }
   return {
     emulator,
     bigquery,
