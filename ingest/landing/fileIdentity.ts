@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { constants } from "node:fs";
 import { createGunzip } from "node:zlib";
-import { lstat, open } from "node:fs/promises";
+import { lstat, open, rm } from "node:fs/promises";
 
 /** What the landing manifest knows a file by, before its content is read. */
 export interface FileStamp {
@@ -54,13 +54,25 @@ export interface FileContent {
    * truncation without an error, so this check is what keeps such a file from loading half.
    */
   gzipProblem?: string;
+  /** Where the whole decompressed text of a gzip file was written, when scanFile was given a `plainCopy` path and it fit. */
+  plainCopy?: string;
 }
 
-/** A landing file's hash for the manifest and its line count for the fast load's check. */
-export async function scanFile(absolute: string, gzip: boolean): Promise<FileContent> {
+/**
+ * A gzip file's decompressed text is copied only up to this size (a copy is abandoned beyond it, and DuckDB then
+ * decompresses the file itself): the copy sits in lake/_tmp while the file loads.
+ */
+const PLAIN_COPY_MAX_BYTES = 4 * 1024 ** 3;
+
+/**
+ * A landing file's hash for the manifest and its line count for the fast load's check. For a gzip file with
+ * `plainCopy` (a path under lake/_tmp), the text this pass decompresses anyway is also written there, so that DuckDB
+ * reads it as is instead of decompressing the file a second time (see loadLandingUnit.ts).
+ */
+export async function scanFile(absolute: string, gzip: boolean, plainCopy?: string): Promise<FileContent> {
   if (gzip) {
     // Compressed bytes are few: reading them twice costs less than sharing one stream between hash and gunzip.
-    const [sha256, gunzipped] = await Promise.all([hashFile(absolute), countGzipLines(absolute)]);
+    const [sha256, gunzipped] = await Promise.all([hashFile(absolute), countGzipLines(absolute, plainCopy)]);
     return { sha256, ...gunzipped };
   }
   const hash = createHash("sha256");
@@ -87,25 +99,53 @@ async function* readChunks(absolute: string): AsyncGenerator<Buffer> {
   }
 }
 
-async function countGzipLines(absolute: string): Promise<{ lines: number | undefined; gzipProblem?: string }> {
+async function countGzipLines(absolute: string, plainCopy: string | undefined): Promise<Omit<FileContent, "sha256">> {
   // A file that cannot be opened is the caller's problem (vanished, unreadable), not a gzip one: that rejects.
   const handle = await open(absolute, READ_NO_FOLLOW);
   const compressed = handle.createReadStream({ highWaterMark: CHUNK });
+  // The copy only saves work: when it cannot be written (a full disk) it is dropped and the load goes on without it.
+  let copy = plainCopy === undefined ? undefined : await open(plainCopy, "w").catch(() => undefined);
+  let copied = 0;
+  const closeCopy = async () => {
+    const closing = copy;
+    copy = undefined;
+    return (
+      closing !== undefined &&
+      (await closing.close().then(
+        () => true,
+        () => false,
+      ))
+    );
+  };
+  const dropCopy = async () => {
+    await closeCopy();
+    if (plainCopy !== undefined) await rm(plainCopy, { force: true }).catch(() => undefined);
+  };
+  let lines: number;
   try {
-    return { lines: await countLines(compressed.pipe(createGunzip({ chunkSize: CHUNK }))) };
+    lines = await countLines(compressed.pipe(createGunzip({ chunkSize: CHUNK })), async (chunk) => {
+      if (copy === undefined) return;
+      copied += chunk.length;
+      if (copied > PLAIN_COPY_MAX_BYTES) await dropCopy();
+      else await copy.write(chunk).catch(dropCopy);
+    });
   } catch (error) {
+    await dropCopy();
     return { lines: undefined, gzipProblem: `not a complete gzip file (${(error as Error).message})` };
   } finally {
     compressed.destroy();
   }
+  if (await closeCopy()) return { lines, plainCopy };
+  await dropCopy();
+  return { lines };
 }
 
-async function countLines(text: AsyncIterable<unknown> | Iterable<unknown>, onChunk?: (chunk: Buffer) => void): Promise<number> {
+async function countLines(text: AsyncIterable<unknown> | Iterable<unknown>, onChunk?: (chunk: Buffer) => unknown): Promise<number> {
   let lines = 0;
   let last = 10;
   for await (const chunk of text) {
     const buffer = chunk as Buffer;
-    onChunk?.(buffer);
+    await onChunk?.(buffer);
     if (buffer.length === 0) continue;
     for (let at = buffer.indexOf(10); at !== -1; at = buffer.indexOf(10, at + 1)) lines += 1;
     last = buffer[buffer.length - 1]!;

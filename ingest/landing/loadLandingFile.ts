@@ -19,6 +19,11 @@ export interface LandingFile {
   feed: LandingFeed;
   format: LandingFormat;
   gzip: boolean;
+  /**
+   * The decompressed text of a gzip file, written under lake/_tmp by the pass that hashes it (scanFile): DuckDB reads
+   * this instead, which spares it decompressing the file a second time.
+   */
+  plainCopy?: string;
 }
 
 export interface LandingFileLoad {
@@ -119,7 +124,11 @@ export function csvHeaderProblem(feed: CsvFeed, header: unknown): string | undef
 
 /** A scan of landing files, each row's `_source` being `landing:<relative path>`. */
 export function landingScan(files: readonly LandingFile[]): LandingScan {
-  return { files: files.map((f) => ({ absolute: f.absolute, source: `landing:${f.relative}` })), gzip: files[0]?.gzip ?? false };
+  const first = files[0];
+  if (files.some((f) => f.gzip !== first?.gzip || (f.plainCopy === undefined) !== (first?.plainCopy === undefined))) {
+    throw new Error(`a landing scan reads files of one compression: ${files.map((f) => f.relative).join(", ")}`);
+  }
+  return { files: files.map((f) => ({ absolute: f.plainCopy ?? f.absolute, source: `landing:${f.relative}` })), gzip: first?.gzip === true && first.plainCopy === undefined };
 }
 
 /** Raised before commit when a fast read skipped lines (blank ones): their numbers would be wrong. */
@@ -148,7 +157,7 @@ export async function readable<T>(files: readonly LandingFile[], read: () => Pro
     if (retryUnreadable && error instanceof SkippedLines) return undefined;
     const message = error instanceof Error ? error.message : String(error);
     if (expected !== undefined && message.includes(expected)) return undefined;
-    if (files.some((f) => isUnreadableFileError(message, f.absolute))) {
+    if (files.some((f) => isUnreadableFileError(message, f.absolute) || (f.plainCopy !== undefined && isUnreadableFileError(message, f.plainCopy)))) {
       if (retryUnreadable) return undefined;
       throw new UnreadableLandingFile(unreadableReason(message));
     }

@@ -1,8 +1,10 @@
 import { readdir, readFile, rm, utimes, writeFile, appendFile, mkdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { homePaths } from "../../lib/home.js";
+import { scanFile } from "../../ingest/landing/fileIdentity.js";
 import { loadLandingOnce } from "../../ingest/landing/loadLanding.js";
 import { manifestPath } from "../../ingest/landing/landingManifest.js";
 import { REFERENCE, bronze, countRows, envelope, lakeFiles, land, landReference, query, tempHome } from "./landingTestHome.js";
@@ -17,6 +19,36 @@ describe("landing loader edge cases", () => {
     expect(summary.rows.registered_users).toBe(5);
     expect(summary.deadLetters).toBe(0);
     expect(await query(`SELECT max(_source_line) AS last FROM ${bronze(home, "registered_users")}`)).toEqual([{ last: "6" }]);
+  });
+
+  it("a gzip file's scan writes its decompressed text for DuckDB to read, and drops the copy of a file that does not decompress", async () => {
+    const home = await tempHome();
+    const text = `${[envelope({ offset: 1 }), envelope({ offset: 2 })].join("\n")}\n`;
+    const whole = await land(home, "kafka_multiplex", "a.json.gz", gzipSync(text));
+    const copy = path.join(home, "a.plain");
+    expect(await scanFile(whole, true, copy)).toMatchObject({ lines: 2, plainCopy: copy });
+    expect(await readFile(copy, "utf8")).toBe(text);
+    const truncated = await land(home, "kafka_multiplex", "b.json.gz", gzipSync(text).subarray(0, 20));
+    const scanned = await scanFile(truncated, true, copy);
+    expect(scanned.gzipProblem).toMatch(/not a complete gzip file/);
+    expect(scanned.plainCopy).toBeUndefined();
+    await expect(readFile(copy)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("loads a large gzip file from its decompressed copy, bad lines and all, and leaves no copy behind", async () => {
+    const home = await tempHome();
+    // Random keys keep the file above the 1 MiB a file needs to load on its own (smaller ones load in groups).
+    const lines = Array.from({ length: 12_000 }, (_, i) => envelope({ offset: i, key: randomBytes(60).toString("hex") }));
+    lines[4_999] = "not json";
+    await land(home, "kafka_multiplex", "big.json.gz", gzipSync(`${lines.join("\n")}\n`));
+    const summary = await loadLandingOnce(home);
+    expect(summary.loaded).toEqual(["kafka_multiplex/big.json.gz"]);
+    expect(summary.rows.kafka_multiplex).toBe(11_999);
+    expect(await query(`SELECT line, reason FROM ${bronze(home, "dead_letters")}`)).toEqual([{ line: "5000", reason: "not a JSON object" }]);
+    expect(await query(`SELECT min(_source_line) AS first, max(_source_line) AS last, max("offset") AS offset FROM ${bronze(home, "kafka_multiplex")}`)).toEqual([
+      { first: "1", last: "12000", offset: "11999" },
+    ]);
+    expect(await readdir(homePaths(home).lakeTmp)).toEqual([]);
   });
 
   it("derives date from Kafka timestamps in seconds and in milliseconds", async () => {
