@@ -37,7 +37,7 @@ describe("landing loader edge cases", () => {
 
   it("loads a large gzip file from its decompressed copy, bad lines and all, and leaves no copy behind", async () => {
     const home = await tempHome();
-    // Random keys keep the file above the 1 MiB a file needs to load on its own (smaller ones load in groups).
+    // The only file of the zone: a unit of its own (loadLandingUnit's single-file path, which reads the copy).
     const lines = Array.from({ length: 12_000 }, (_, i) => envelope({ offset: i, key: randomBytes(60).toString("hex") }));
     lines[4_999] = "not json";
     await land(home, "kafka_multiplex", "big.json.gz", gzipSync(`${lines.join("\n")}\n`));
