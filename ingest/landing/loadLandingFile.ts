@@ -122,13 +122,13 @@ export function csvHeaderProblem(feed: CsvFeed, header: unknown): string | undef
   return `wrong CSV header: expected '${expected}', found ${header === undefined || header === null ? "no header" : `'${displayText(String(header), 80)}'`}`;
 }
 
-/** A scan of landing files, each row's `_source` being `landing:<relative path>`. */
-export function landingScan(files: readonly LandingFile[]): LandingScan {
+/** A scan of landing files, each row's `_source` being `landing:<relative path>`; `readsApart` as LandingScan's. */
+export function landingScan(files: readonly LandingFile[], readsApart = false): LandingScan {
   const first = files[0];
   if (files.some((f) => f.gzip !== first?.gzip || (f.plainCopy === undefined) !== (first?.plainCopy === undefined))) {
     throw new Error(`a landing scan reads files of one compression: ${files.map((f) => f.relative).join(", ")}`);
   }
-  return { files: files.map((f) => ({ absolute: f.plainCopy ?? f.absolute, source: `landing:${f.relative}` })), gzip: first?.gzip === true && first.plainCopy === undefined };
+  return { files: files.map((f) => ({ absolute: f.plainCopy ?? f.absolute, source: `landing:${f.relative}` })), gzip: first?.gzip === true && first.plainCopy === undefined, readsApart };
 }
 
 /** Raised before commit when a fast read skipped lines (blank ones): their numbers would be wrong. */

@@ -26,15 +26,16 @@ export interface LandingGroupLoad {
  * lines, each CSV file with its header. Undefined, with nothing committed, when any file has a bad or skipped line,
  * a wrong header, text the reader refuses, or a member that fails its verify: the caller then loads the files one
  * by one, which dead-letters the bad lines and quarantines, or leaves for later, what cannot be read.
+ * `readsApart`: a group of large files, each read by its own call (LandingScan.readsApart).
  */
-export async function loadLandingGroup(writer: LakeWriter, members: readonly LandingGroupMember[], tag: string): Promise<LandingGroupLoad | undefined> {
+export async function loadLandingGroup(writer: LakeWriter, members: readonly LandingGroupMember[], tag: string, readsApart = false): Promise<LandingGroupLoad | undefined> {
   const files = members.map((m) => m.file);
   const feed = files[0]?.feed;
   if (feed === undefined) throw new Error("a landing group needs at least one file");
   if (files.some((f) => f.feed !== feed || f.format !== FEED_FORMAT[feed] || f.gzip !== files[0]!.gzip)) {
     throw new Error(`a landing group holds files of one feed, its format and one compression: ${files.map((f) => f.relative).join(", ")}`);
   }
-  const scan = landingScan(files);
+  const scan = landingScan(files, readsApart);
   const sources = scan.files.map((f) => f.source);
   if (feed !== "kafka_multiplex") {
     const headers = await readable(files, () => writer.readRows(csvHeaderSql(scan)), undefined, true);

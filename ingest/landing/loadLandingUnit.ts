@@ -12,6 +12,7 @@ import { manifestEntry, type LandingRecorder } from "./landingRecorder.js";
 import { fileProblem, recheckFile } from "./landingZone.js";
 import { loadLandingFile, LandingFileChanged, UnreadableLandingFile, type LandingFile } from "./loadLandingFile.js";
 import { loadLandingGroup } from "./loadLandingGroup.js";
+import { readsFilesApart } from "./landingUnits.js";
 import { quarantineFile } from "./quarantine.js";
 
 /** Step 4 of a landing load, "load": one unit (a file, or a group of small files), each file ending in one outcome. */
@@ -116,30 +117,45 @@ async function failed(context: UnitContext, file: LandingFile, error: unknown): 
   }
 }
 
-/** Small files share one batch; if any of them is not all good lines, each loads on its own instead. */
+/**
+ * Files of a group share one batch; if any of them is not all good lines, each loads on its own instead. The gzip
+ * files of a group of large files are read from their decompressed copies, as a single file is (loadSingle).
+ */
 async function loadGroup(context: UnitContext, group: readonly NewFile[]): Promise<FileOutcome[]> {
   const started = performance.now();
-  const contents = group.map((g) => scanFile(g.file.absolute, g.file.gzip));
-  const scanned = await Promise.all(
-    contents.map((c) =>
-      c.then(
-        (content) => content,
-        () => undefined,
+  const readsApart = readsFilesApart(group);
+  const copyPaths = group.map((g) => (readsApart && g.file.gzip ? path.join(context.paths.lakeTmp, lakeTmpName(`${g.key}.plain`)) : undefined));
+  try {
+    const contents = group.map((g, i) => scanFile(g.file.absolute, g.file.gzip, copyPaths[i]));
+    const scanned = await Promise.all(
+      contents.map((c) =>
+        c.then(
+          (content) => content,
+          () => undefined,
+        ),
       ),
-    ),
-  );
-  const tag = randomBytes(10).toString("hex");
-  await writeGroupRecord(context.paths, tag, { members: group.map((g) => ({ path: g.file.relative, key: g.key })) });
-  const members = group.map((g, i) => ({ file: g.file, lines: scanned[i]?.lines, verify: verifier(g, contents[i]!) }));
-  const load = scanned.every((c) => c !== undefined && c.gzipProblem === undefined) ? await loadLandingGroup(context.writer, members, tag) : undefined;
-  if (load === undefined) {
+    );
+    const tag = randomBytes(10).toString("hex");
+    await writeGroupRecord(context.paths, tag, { members: group.map((g) => ({ path: g.file.relative, key: g.key })) });
+    // The scan reads every file of a group alike: from the copies only if each gzip file has one.
+    const copied = group.every((g, i) => !g.file.gzip || scanned[i]?.plainCopy !== undefined);
+    const members = group.map((g, i) => ({
+      file: copied && g.file.gzip ? { ...g.file, plainCopy: scanned[i]!.plainCopy } : g.file,
+      lines: scanned[i]?.lines,
+      verify: verifier(g, contents[i]!),
+    }));
+    const load = scanned.every((c) => c !== undefined && c.gzipProblem === undefined) ? await loadLandingGroup(context.writer, members, tag, readsApart) : undefined;
+    if (load === undefined) {
+      await removeGroupRecord(context.paths, tag);
+      const outcomes: FileOutcome[] = [];
+      for (const [i, member] of group.entries()) outcomes.push(await loadSingle(context, member, contents[i]));
+      return outcomes;
+    }
+    await context.recorder.record(...group.map(({ stamp }, i) => manifestEntry(stamp, scanned[i]!.sha256, [load.batchId], load.rows[i]!, 0)));
     await removeGroupRecord(context.paths, tag);
-    const outcomes: FileOutcome[] = [];
-    for (const [i, member] of group.entries()) outcomes.push(await loadSingle(context, member, contents[i]));
-    return outcomes;
+    const seconds = (performance.now() - started) / 1000;
+    return group.map(({ file }, i) => ({ kind: "loaded", file, rows: load.rows[i]!, deadLetters: 0, seconds }));
+  } finally {
+    for (const copy of copyPaths) if (copy !== undefined) await rm(copy, { force: true });
   }
-  await context.recorder.record(...group.map(({ stamp }, i) => manifestEntry(stamp, scanned[i]!.sha256, [load.batchId], load.rows[i]!, 0)));
-  await removeGroupRecord(context.paths, tag);
-  const seconds = (performance.now() - started) / 1000;
-  return group.map(({ file }, i) => ({ kind: "loaded", file, rows: load.rows[i]!, deadLetters: 0, seconds }));
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import path from "node:path";
@@ -114,6 +115,36 @@ describe("landing groups: small files share a batch", () => {
     expect(await countRows(home, "kafka_multiplex")).toBe(3 + 2 + 2);
     expect(await countRows(home, "gym_logins")).toBe(2);
     expect(await readdir(path.join(homePaths(home).ingestState, "landing-groups"))).toEqual([]);
+  });
+
+  it("loads large files (over 1 MiB) in groups read file by file, gzip from their copies, with each file's own line numbers", async () => {
+    const home = await tempHome();
+    // Random keys: a gzip file needs incompressible text to stay above 1 MiB.
+    const bigLines = (n: number, file: number) => Array.from({ length: n }, (_, i) => envelope({ partition: file, offset: i, key: randomBytes(100).toString("hex") }));
+    for (const file of [1, 2]) await land(home, "kafka_multiplex", `big${file}.json`, `${bigLines(5_000 * file, file).join("\n")}\n`);
+    for (const file of [3, 4]) await land(home, "kafka_multiplex", `big${file}.json.gz`, gzipSync(`${bigLines(10_000, file).join("\n")}\n`));
+    // A bad line sets its group aside: each of its files then loads on its own, dead-lettering that line.
+    await land(home, "gym_logins", "big5.csv", [GYM_HEADER, ...gymLines(40_000, 5)].join("\n"));
+    await land(home, "gym_logins", "big6.csv", [GYM_HEADER, ...gymLines(20_000, 6), "aa:bb,five,1,2", ...gymLines(20_000, 7)].join("\n"));
+    const summary = await loadLandingOnce(home);
+    expect(summary.loaded).toHaveLength(6);
+    expect(await lakeFiles(home, "kafka_multiplex")).toHaveLength(2);
+    expect(await lakeFiles(home, "gym_logins")).toHaveLength(2);
+    expect(
+      await query(
+        `SELECT _source, count(*) AS n, min(_source_line) AS first, max(_source_line) AS last, bool_and(_source_line = "offset" + 1) AS numbered FROM ${bronze(home, "kafka_multiplex")} GROUP BY 1 ORDER BY 1`,
+      ),
+    ).toEqual(
+      [
+        ["big1.json", "5000"],
+        ["big2.json", "10000"],
+        ["big3.json.gz", "10000"],
+        ["big4.json.gz", "10000"],
+      ].map(([name, n]) => ({ _source: `landing:kafka_multiplex/${name}`, n, first: "1", last: n, numbered: true })),
+    );
+    expect(await query(`SELECT source, line, reason FROM ${bronze(home, "dead_letters")}`)).toEqual([{ source: "landing:gym_logins/big6.csv", line: "20002", reason: "gym must be an integer" }]);
+    expect(await countRows(home, "gym_logins")).toBe(80_000);
+    expect(await readdir(homePaths(home).lakeTmp)).toEqual([]);
   });
 
   it("after a crash between a group's commit and its manifest entries, recovers every file of the group without reloading", async () => {

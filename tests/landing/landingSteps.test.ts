@@ -7,7 +7,7 @@ import { committedFiles } from "../../lake/lakeReader.js";
 import { classifyLandingFile, type ClassifyContext, type NewFile } from "../../ingest/landing/classifyLanding.js";
 import { fileKey } from "../../ingest/landing/fileIdentity.js";
 import type { ManifestEntry } from "../../ingest/landing/landingManifest.js";
-import { landingLoadUnits } from "../../ingest/landing/landingUnits.js";
+import { landingLoadUnits, readsFilesApart } from "../../ingest/landing/landingUnits.js";
 import { scanLandingZone, type LandingCandidate } from "../../ingest/landing/landingZone.js";
 import { tempHome } from "./landingTestHome.js";
 
@@ -65,7 +65,7 @@ describe("landing load steps, each on its own", () => {
     expect(classifyLandingFile(csv, context())).toMatchObject({ kind: "new", file: { key, file: { format: "csv", gzip: false, feed: "registered_users" } } });
   });
 
-  it("group: small files of one feed and compression together, large ones alone and largest first", () => {
+  it("group: small files of one feed and compression together, large ones by eight, the largest alone, largest first", () => {
     const newFile = (relative: string, size: number): NewFile => {
       const c = candidate(relative, size);
       const decision = classifyLandingFile(c, context());
@@ -80,16 +80,21 @@ describe("landing load steps, each on its own", () => {
         newFile("gym_logins/big.csv", 2 << 20),
         newFile("gym_logins/bigger.csv", 3 << 20),
         newFile("gym_logins/d.json", 10),
+        newFile("gym_logins/huge.csv", 65 << 20),
+        ...Array.from({ length: 9 }, (_, i) => newFile(`gym_logins/large-${i}.csv.gz`, 4 << 20)),
       ],
       undefined,
     );
     expect(units.map((u) => u.map((f) => f.file.relative))).toEqual([
       ["gym_logins/a.csv", "gym_logins/c.csv"],
       ["gym_logins/b.csv.gz"],
-      ["gym_logins/bigger.csv"],
-      ["gym_logins/big.csv"],
+      ["gym_logins/huge.csv"],
+      Array.from({ length: 8 }, (_, i) => `gym_logins/large-${i}.csv.gz`),
+      ["gym_logins/big.csv", "gym_logins/bigger.csv"],
+      ["gym_logins/large-8.csv.gz"],
       ["gym_logins/d.json"],
     ]);
+    expect(units.map(readsFilesApart)).toEqual([false, false, false, true, true, false, false]);
   });
 
   it("the lake reader lists a table's committed batches in commit order, never _empty.parquet or _tmp/", async () => {
