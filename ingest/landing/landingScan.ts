@@ -15,6 +15,14 @@ export interface LandingScan {
    * 365–374 by one call; each loaded alone, 392–415).
    */
   readsApart?: boolean;
+  /**
+   * Each file's line count (scanFile), for a reader that yields one row per line: a file's rows are then numbered on
+   * from the lines of the files before it, instead of by a window that holds every row of the group (1.5 µs of CPU
+   * per row: 70 envelope files, 19,375 rows, 79 ms against 50). Only where the caller checks, before committing,
+   * that each file gave as many rows as it has lines (loadLandingGroup's envelope files), which makes the numbers
+   * exact.
+   */
+  lineCounts?: readonly number[];
 }
 
 export interface ScannedFile {
@@ -43,8 +51,16 @@ export function numberedRowsSql(scan: LandingScan, read: (paths: string, filenam
       .join("\n      UNION ALL ");
   }
   const paths = `[${scan.files.map((f) => sqlString(f.absolute)).join(", ")}]`;
-  const sources = scan.files.map((f) => `(${sqlString(f.absolute)}, ${sqlString(f.source)})`).join(", ");
-  return `SELECT ${columns.join(", ")}, n - min(n) OVER (PARTITION BY filename) + 1 AS line, sources._source
+  const counts = scan.lineCounts;
+  let before = 0;
+  const linesBefore = scan.files.map((_, i) => {
+    const at = before;
+    before += counts?.[i] ?? 0;
+    return at;
+  });
+  const sources = scan.files.map((f, i) => `(${sqlString(f.absolute)}, ${sqlString(f.source)}, ${linesBefore[i]})`).join(", ");
+  const line = counts === undefined ? "n - min(n) OVER (PARTITION BY filename) + 1" : "n - sources.lines_before";
+  return `SELECT ${columns.join(", ")}, ${line} AS line, sources._source
       FROM ${read(paths, ", filename = true")} WITH ORDINALITY AS numbered(${columns.join(", ")}, filename, n)
-      INNER JOIN (VALUES ${sources}) AS sources(filename, _source) USING (filename)`;
+      INNER JOIN (VALUES ${sources}) AS sources(filename, _source, lines_before) USING (filename)`;
 }

@@ -35,7 +35,9 @@ export async function loadLandingGroup(writer: LakeWriter, members: readonly Lan
   if (files.some((f) => f.feed !== feed || f.format !== FEED_FORMAT[feed] || f.gzip !== files[0]!.gzip)) {
     throw new Error(`a landing group holds files of one feed, its format and one compression: ${files.map((f) => f.relative).join(", ")}`);
   }
-  const scan = landingScan(files, readsApart);
+  const lineCounts = members.map((m) => m.lines);
+  // Envelope files are checked against their line counts before the commit (below), so their lines number by them.
+  const scan = { ...landingScan(files, readsApart), ...(feed === "kafka_multiplex" && lineCounts.every((n): n is number => n !== undefined) ? { lineCounts } : {}) };
   const sources = scan.files.map((f) => f.source);
   if (feed !== "kafka_multiplex") {
     const headers = await readable(files, () => writer.readRows(csvHeaderSql(scan)), undefined, true);

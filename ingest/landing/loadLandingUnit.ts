@@ -119,12 +119,12 @@ async function failed(context: UnitContext, file: LandingFile, error: unknown): 
 
 /**
  * Files of a group share one batch; if any of them is not all good lines, each loads on its own instead. The gzip
- * files of a group of large files are read from their decompressed copies, as a single file is (loadSingle).
+ * files of a group are read from their decompressed copies, as a single file is (loadSingle).
  */
 async function loadGroup(context: UnitContext, group: readonly NewFile[]): Promise<FileOutcome[]> {
   const started = performance.now();
   const readsApart = readsFilesApart(group);
-  const copyPaths = group.map((g) => (readsApart && g.file.gzip ? path.join(context.paths.lakeTmp, lakeTmpName(`${g.key}.plain`)) : undefined));
+  const copyPaths = group.map((g) => (g.file.gzip ? path.join(context.paths.lakeTmp, lakeTmpName(`${g.key}.plain`)) : undefined));
   try {
     const contents = group.map((g, i) => scanFile(g.file.absolute, g.file.gzip, copyPaths[i]));
     const scanned = await Promise.all(
