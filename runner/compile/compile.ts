@@ -16,6 +16,20 @@ export interface ProjectConfigOverride {
   defaultLocation?: string;
 }
 
+/**
+ * The official CLI's flags (`dataform compile|run <flags>`) for the overrides an environment sets: its BigQuery
+ * mapping and vars.
+ */
+export function officialOverrideFlags(override: Pick<ProjectConfigOverride, "vars" | "defaultDatabase" | "schemaSuffix" | "tablePrefix">): string[] {
+  const flags: string[] = [];
+  if (override.defaultDatabase) flags.push(`--default-database=${override.defaultDatabase}`);
+  if (override.schemaSuffix) flags.push(`--schema-suffix=${override.schemaSuffix}`);
+  if (override.tablePrefix) flags.push(`--table-prefix=${override.tablePrefix}`);
+  const vars = Object.entries(override.vars ?? {});
+  if (vars.length > 0) flags.push(`--vars=${vars.map(([k, v]) => `${k}=${v}`).join(",")}`);
+  return flags;
+}
+
 /** The official CLI gives a compile 60 s (`dataform compile --timeout`); so does pulse. */
 const DEFAULT_COMPILE_TIMEOUT_MS = 60_000;
 
