@@ -120,7 +120,11 @@ export function writePrivateFile(file: string, data: string | Buffer): void {
     fs.writeFileSync(temporary, data, { mode: 0o600, flag: "wx" });
     fs.renameSync(temporary, file);
   } catch {
-    fs.rmSync(temporary, { force: true });
+    try {
+      fs.rmSync(temporary, { force: true });
+    } catch {
+      // Nothing more to do: see above.
+    }
   }
 }
 
