@@ -16,6 +16,9 @@ import { brokerList, nonEmpty, seconds } from "./flagValues.js";
 export const homeOption = () => new Option("--home <dir>", "state directory (default: $PULSE_HOME, else <project>/.pulse)").env("PULSE_HOME");
 /** program.ts adds it to every command that takes --home: the environment picks the folder under the home. */
 export const projectOption = () => new Option("--project <dir>", "the Dataform project directory (default: the current directory)");
+/** `run` and `promote` target BigQuery with `--warehouse bigquery` and these two. */
+export const gcpProjectOption = () => new Option("--gcp-project <id>", "BigQuery project (with --warehouse bigquery)").argParser(nonEmpty);
+export const locationOption = () => new Option("--location <location>", "BigQuery location (with --warehouse bigquery)").argParser(nonEmpty);
 export const lockTimeoutOption = () => new Option("--lock-timeout <seconds>", "how long to wait for another process holding the warehouse").argParser(seconds).default(600);
 
 export function projectDirOf(options: { project?: string }): string {

@@ -3,7 +3,7 @@ import path from "node:path";
 import yaml from "js-yaml";
 import { z } from "zod";
 import { UserError } from "../lib/errors.js";
-import type { ProjectConfigOverride } from "../runner/compile/compile.js";
+import { officialOverrideFlags, type ProjectConfigOverride } from "../runner/compile/compile.js";
 
 /** The file at the project root that declares the environments. */
 export const ENVIRONMENTS_FILE = "environments.yaml";
@@ -111,15 +111,5 @@ export function bigQueryOverride(env: ResolvedEnvironment): ProjectConfigOverrid
 
 /** The official CLI's flags that give `env`'s targets: `dataform compile|run <flags>`. */
 export function officialFlags(env: ResolvedEnvironment): string[] {
-  const flags: string[] = [];
-  if (env.bigquery.defaultDatabase) flags.push(`--default-database=${env.bigquery.defaultDatabase}`);
-  if (env.bigquery.schemaSuffix) flags.push(`--schema-suffix=${env.bigquery.schemaSuffix}`);
-  if (env.bigquery.tablePrefix) flags.push(`--table-prefix=${env.bigquery.tablePrefix}`);
-  if (Object.keys(env.vars).length > 0)
-    flags.push(
-      `--vars=${Object.entries(env.vars)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(",")}`,
-    );
-  return flags;
+  return officialOverrideFlags({ ...env.bigquery, vars: env.vars });
 }

@@ -5,7 +5,8 @@ import { UserError } from "../lib/errors.js";
 import type { WarehouseAdapter } from "./adapters/adapter.js";
 import { BigQueryAdapter, createBigQueryClient } from "./adapters/bigquery/bigqueryAdapter.js";
 import type { BigQueryClientLike } from "./adapters/bigquery/bigqueryClient.js";
-import { compileProject, projectSignature, type ProjectConfigOverride } from "./compile/compile.js";
+import { compileIdentity, compileProject, projectSignature, type ProjectConfigOverride } from "./compile/compile.js";
+import { cachedCompile } from "./compile/graphCache.js";
 import { targetName, type CompiledGraph, type Target } from "./compile/graph.js";
 import { graphHash } from "./compile/graphHash.js";
 import { appendAudit, auditLogQuery, statementHash } from "../access/auditLog.js";
@@ -67,10 +68,14 @@ export function compileFor(warehouse: "duckdb" | "bigquery", projectDir: string,
   // each compile costs ~0.2 s, and about 1 MB of heap that V8 does not give back.
   const key = JSON.stringify([warehouse, projectDir, vars, override, projectSignature(projectDir)]);
   if (lastCompile?.key === key) return lastCompile.graph;
-  let session: unknown;
-  const compiled = compileProject(projectDir, { ...override, vars: { ...vars, pulse_warehouse: warehouse } }, { inspectSession: (s) => (session = s) });
-  const graph = withIncrementalTests(compiled.graph, renderIncrementalTests(session));
-  assertCompiled(graph);
+  const graph = cachedCompile(compileIdentity(warehouse, projectDir, vars, override), () => {
+    let session: unknown;
+    const compiled = compileProject(projectDir, { ...override, vars: { ...vars, pulse_warehouse: warehouse } }, { inspectSession: (s) => (session = s) });
+    const rendered = withIncrementalTests(compiled.graph, renderIncrementalTests(session));
+    // A graph with errors is thrown, never cached.
+    assertCompiled(rendered);
+    return { graph: rendered, inputFiles: compiled.inputFiles, readClock: compiled.readClock };
+  });
   lastCompile = { key, graph };
   return graph;
 }

@@ -30,6 +30,7 @@ import { z } from "zod";
 import { homePaths } from "../../lib/home.js";
 import { baselineStatements } from "./baseline.js";
 import { sliceOf, splitZone } from "./lateZone.js";
+import { median } from "../median.js";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
 const CLI = path.join(REPO, "dist", "cli", "main.js");
@@ -76,11 +77,6 @@ function devState(home: string) {
 
 function pulse(home: string, ...args: string[]): Timed {
   return timed(process.execPath, [CLI, ...args, "--home", home]);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** Hard-links every landing file of `zone` (a home holding only a landing zone) into `home`'s landing zone. */

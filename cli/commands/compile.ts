@@ -30,7 +30,7 @@ export const define: DefineCommand = (command, exit) =>
       if (flags.check) {
         if (flags.json || self.getOptionValueSource("warehouse") === "cli") throw new UserError("compile: --check bigquery takes neither --json nor --warehouse");
         const { runBigQueryCheck } = await import("../../runner/check/runBigQueryCheck.js");
-        return exit(await runBigQueryCheck(projectDir, environmentVars(env, flags.vars)));
+        return exit(await runBigQueryCheck(projectDir, environmentVars(env, flags.vars), bigQueryOverride(env)));
       }
       const vars = environmentVars(env, flags.vars);
       if (flags.warehouse === "duckdb") vars.pulse_warehouse = "duckdb";

@@ -2,7 +2,7 @@ import { Option } from "@commander-js/extra-typings";
 import { promote } from "../../environments/promote.js";
 import { runFailed } from "../../runner/execute/results.js";
 import { UserError } from "../../lib/errors.js";
-import { commandLine, homeOption, homeRootOf, lockTimeoutOption, projectDirOf, projectOption, rejectFlags } from "../commonOptions.js";
+import { commandLine, gcpProjectOption, locationOption, homeOption, homeRootOf, lockTimeoutOption, projectDirOf, projectOption, rejectFlags } from "../commonOptions.js";
 import { nonEmpty, varsFlag, wholeNumber } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
 import { printRun } from "./run.js";
@@ -20,8 +20,8 @@ export const define: DefineCommand = (command, exit) =>
     .option("--concurrency <n>", "actions run at once (1-32)", wholeNumber(1, 32), 4)
     .addOption(lockTimeoutOption())
     .addOption(new Option("--warehouse <name>", "where the target runs").choices(["duckdb", "bigquery"] as const).default("duckdb" as const))
-    .option("--gcp-project <id>", "BigQuery project (with --warehouse bigquery)", nonEmpty)
-    .option("--location <location>", "BigQuery location (with --warehouse bigquery)", nonEmpty)
+    .addOption(gcpProjectOption())
+    .addOption(locationOption())
     .addOption(projectOption())
     .addOption(homeOption())
     .action(async (flags, self) => {

@@ -6,8 +6,8 @@ import { durationMs } from "../../lib/duration.js";
 import { watchRuns, watchStatusLine } from "../../jobs/watchRuns.js";
 import { UserError } from "../../lib/errors.js";
 import { environmentVars } from "../../environments/environments.js";
-import { commandLine, envOf, homeOf, homeOption, lockTimeoutOption, projectDirOf, projectOption } from "../commonOptions.js";
-import { checkedBy, nonEmpty, nonEmptyList, varsFlag, wholeNumber } from "../flagValues.js";
+import { commandLine, gcpProjectOption, locationOption, envOf, homeOf, homeOption, lockTimeoutOption, projectDirOf, projectOption } from "../commonOptions.js";
+import { checkedBy, nonEmptyList, varsFlag, wholeNumber } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
 
 export const define: DefineCommand = (command, exit) =>
@@ -29,8 +29,8 @@ export const define: DefineCommand = (command, exit) =>
     .addOption(new Option("--warehouse <name>", "where the plan runs").choices(["duckdb", "bigquery"] as const).default("duckdb" as const))
     .option("--watch", "an incremental run every --interval until Ctrl-C", false)
     .option("--interval <duration>", "time between --watch runs (5s, 500ms, 2m)", checkedBy(durationMs), 5000)
-    .option("--gcp-project <id>", "BigQuery project (with --warehouse bigquery)", nonEmpty)
-    .option("--location <location>", "BigQuery location (with --warehouse bigquery)", nonEmpty)
+    .addOption(gcpProjectOption())
+    .addOption(locationOption())
     .option("--maximum-bytes-billed <bytes>", "BigQuery: the limit set on every job; a statement whose dry run is over it fails its action before it runs", wholeNumber(1))
     .addOption(projectOption())
     .addOption(homeOption())

@@ -5,6 +5,7 @@ import type { Log } from "../../services/kafka.js";
 import type { Column } from "../adapters/adapter.js";
 import { targetName, type CompiledGraph } from "../compile/graph.js";
 import { compileFor } from "../runProject.js";
+import type { ProjectConfigOverride } from "../compile/compile.js";
 import { dependencyOrder, fullRefreshUnits, incrementalUnits, type CheckUnit } from "./bigqueryUnits.js";
 import { officialExecutionActions, type OfficialAction, type WarehouseState } from "./officialExecutionSql.js";
 import { sqlxPosition, type SourcePosition } from "./sqlxPosition.js";
@@ -93,8 +94,9 @@ function accessUnits(projectDir: string, graph: CompiledGraph): CheckUnit[] {
  * and an incremental run. Declared sources come from the bronze contract; every other table's columns are the
  * ones ZetaSQL infers for its CREATE statement, added in dependency order.
  */
-export async function checkBigQuery(options: { projectDir: string; vars: Record<string, string>; log: Log }): Promise<CheckReport> {
-  const graph = compileFor("bigquery", options.projectDir, options.vars);
+export async function checkBigQuery(options: { projectDir: string; vars: Record<string, string>; override?: ProjectConfigOverride; log: Log }): Promise<CheckReport> {
+  const override = options.override ?? {};
+  const graph = compileFor("bigquery", options.projectDir, options.vars, override);
   const projectId = graph.projectConfig.defaultDatabase ?? "pulse";
   const order = dependencyOrder(graph);
   const { tables, unknown } = declaredTables(graph);
@@ -107,7 +109,7 @@ export async function checkBigQuery(options: { projectDir: string; vars: Record<
     statement: "",
   }));
 
-  const firstRun = officialExecutionActions(options.projectDir, projectId, options.vars, new Map());
+  const firstRun = officialExecutionActions(options.projectDir, projectId, options.vars, new Map(), override);
   firstRun.catch(() => {});
   const tool = await ensureZetaSqlTool(options.log);
   const analyzer = ZetaSqlAnalyzer.start(tool);
@@ -133,7 +135,7 @@ export async function checkBigQuery(options: { projectDir: string; vars: Record<
     units.push(...incremental);
     results.push(...(await analyzer.analyze(incremental)));
 
-    const incrementalRun = officialExecutionActions(options.projectDir, projectId, options.vars, state);
+    const incrementalRun = officialExecutionActions(options.projectDir, projectId, options.vars, state, override);
     incrementalRun.catch(() => {});
     const known = new Set(full.map((u) => u.action));
     const first = officialUnits(await firstRun, "dataform CLI first run", known);

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { UserError } from "../../lib/errors.js";
 import type { Column } from "../adapters/adapter.js";
 import { targetName } from "../compile/graph.js";
+import { officialOverrideFlags, type ProjectConfigOverride } from "../compile/compile.js";
 
 /**
  * The official CLI (`@dataform/cli` 3.0.69) builds its execution SQL in `build()` → `ExecutionSql.publishTasks`
@@ -69,7 +70,13 @@ function officialCliBundle(): string {
 }
 
 /** The official CLI's execution actions for a run of the whole graph against `state` (`dataform run --dry-run --json`). */
-export async function officialExecutionActions(projectDir: string, projectId: string, vars: Record<string, string>, state: WarehouseState): Promise<OfficialAction[]> {
+export async function officialExecutionActions(
+  projectDir: string,
+  projectId: string,
+  vars: Record<string, string>,
+  state: WarehouseState,
+  override: ProjectConfigOverride = {},
+): Promise<OfficialAction[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-dataform-"));
   try {
     const stub = path.join(dir, "bigquery-state-client.cjs");
@@ -79,15 +86,7 @@ export async function officialExecutionActions(projectDir: string, projectId: st
     fs.writeFileSync(credentials, JSON.stringify({ projectId, location: "US" }));
     const fields = Object.fromEntries([...state].map(([name, r]) => [name, { type: r.kind === "view" ? "VIEW" : "TABLE", fields: r.columns.map((c) => ({ name: c.name, type: c.type })) }]));
     fs.writeFileSync(stateFile, JSON.stringify(fields));
-    const varsFlag =
-      Object.keys(vars).length > 0
-        ? [
-            `--vars=${Object.entries(vars)
-              .map(([k, v]) => `${k}=${v}`)
-              .join(",")}`,
-          ]
-        : [];
-    const args = ["-r", stub, officialCliBundle(), "run", projectDir, "--dry-run", "--json", `--credentials=${credentials}`, ...varsFlag];
+    const args = ["-r", stub, officialCliBundle(), "run", projectDir, "--dry-run", "--json", `--credentials=${credentials}`, ...officialOverrideFlags({ ...override, vars })];
     let stdout: string;
     try {
       ({ stdout } = await promisify(execFile)(process.execPath, args, { env: { ...process.env, PULSE_DATAFORM_STATE: stateFile }, maxBuffer: 256 * 1024 * 1024 }));

@@ -1,3 +1,4 @@
+import type { ProjectConfigOverride } from "../compile/compile.js";
 import { checkBigQuery, type CheckFinding } from "./checkBigQuery.js";
 
 /** One line per finding: `file:line:col: action [form, step]: message (position in the compiled statement)`. */
@@ -8,9 +9,9 @@ export function formatFinding(f: CheckFinding): string {
 }
 
 /** `pulse compile --check bigquery`: prints each finding and a summary; exit 1 on any finding. */
-export async function runBigQueryCheck(projectDir: string, vars: Record<string, string>): Promise<number> {
+export async function runBigQueryCheck(projectDir: string, vars: Record<string, string>, override: ProjectConfigOverride = {}): Promise<number> {
   const started = performance.now();
-  const report = await checkBigQuery({ projectDir, vars, log: (line) => process.stderr.write(`${line}\n`) });
+  const report = await checkBigQuery({ projectDir, vars, override, log: (line) => process.stderr.write(`${line}\n`) });
   for (const finding of report.findings) process.stdout.write(`${formatFinding(finding)}\n`);
   for (const s of report.skipped) process.stdout.write(`  not analysed: ${s.action} [${s.form}]: ${s.reason}\n`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -16,6 +16,20 @@ export interface ProjectConfigOverride {
   defaultLocation?: string;
 }
 
+/**
+ * The official CLI's flags (`dataform compile|run <flags>`) for the overrides an environment sets: its BigQuery
+ * mapping and vars.
+ */
+export function officialOverrideFlags(override: Pick<ProjectConfigOverride, "vars" | "defaultDatabase" | "schemaSuffix" | "tablePrefix">): string[] {
+  const flags: string[] = [];
+  if (override.defaultDatabase) flags.push(`--default-database=${override.defaultDatabase}`);
+  if (override.schemaSuffix) flags.push(`--schema-suffix=${override.schemaSuffix}`);
+  if (override.tablePrefix) flags.push(`--table-prefix=${override.tablePrefix}`);
+  const vars = Object.entries(override.vars ?? {});
+  if (vars.length > 0) flags.push(`--vars=${vars.map(([k, v]) => `${k}=${v}`).join(",")}`);
+  return flags;
+}
+
 /** The official CLI gives a compile 60 s (`dataform compile --timeout`); so does pulse. */
 const DEFAULT_COMPILE_TIMEOUT_MS = 60_000;
 
@@ -44,10 +58,14 @@ export interface CompileResult {
   message: unknown;
   coreVersion: string;
   elapsedMs: number;
+  /** Every file of the project the compile read (settings, definitions, includes, required packages). */
+  inputFiles: string[];
+  /** Whether the project's code read the clock or Math.random: another compile may give another graph. */
+  readClock: boolean;
 }
 
 /** The files core is told about; it only reads definitions/ and includes/, so nothing else is listed. */
-function listProjectFiles(projectDir: string): string[] {
+export function listProjectFiles(projectDir: string): string[] {
   const files: string[] = [];
   for (const top of ["definitions", "includes"]) {
     const walk = (relative: string) => {
@@ -80,16 +98,21 @@ export function projectSignature(projectDir: string): string {
     .join("|");
 }
 
+/** The project's folder, resolved: a missing one is the user's error. */
+function projectRoot(projectDirInput: string): string {
+  if (!fs.existsSync(projectDirInput) || !fs.statSync(projectDirInput).isDirectory()) {
+    throw new UserError(`project directory not found: ${projectDirInput}`);
+  }
+  return fs.realpathSync(path.resolve(projectDirInput));
+}
+
 /**
  * Compiles a Dataform v3 project in this process with @dataform/core, the way the official CLI's
  * compile worker does, minus the child process and the vm2 sandbox that cost seconds.
  */
 export function compileProject(projectDirInput: string, override: ProjectConfigOverride = {}, options: CompileOptions = {}): CompileResult {
   const started = performance.now();
-  if (!fs.existsSync(projectDirInput) || !fs.statSync(projectDirInput).isDirectory()) {
-    throw new UserError(`project directory not found: ${projectDirInput}`);
-  }
-  const projectDir = fs.realpathSync(path.resolve(projectDirInput));
+  const projectDir = projectRoot(projectDirInput);
   const settingsPath = path.join(projectDir, "workflow_settings.yaml");
   const hasSettings = fs.existsSync(settingsPath);
   const hasLegacyJson = fs.existsSync(path.join(projectDir, "dataform.json"));
@@ -141,5 +164,25 @@ export function compileProject(projectDirInput: string, override: ProjectConfigO
   options.inspectSession?.(session);
   const graph = JSON.parse(JSON.stringify(message)) as CompiledGraph;
   saveCoreCodeCache();
-  return { graph, message, coreVersion: sandbox.core.version, elapsedMs: performance.now() - started };
+  return { graph, message, coreVersion: sandbox.core.version, elapsedMs: performance.now() - started, inputFiles: sandbox.loadedFiles(), readClock: sandbox.readClock };
+}
+
+/**
+ * What decides a compile besides the contents of the files it reads (graphCache.ts checks those): the warehouse,
+ * vars and overrides, the project's folder and the names of its source files (a new file is a new action), and the
+ * core bundle it compiles with.
+ */
+export function compileIdentity(warehouse: string, projectDirInput: string, vars: Record<string, string>, override: ProjectConfigOverride): unknown[] {
+  const projectDir = projectRoot(projectDirInput);
+  const core = locateCoreBundle(projectDir);
+  const coreStat = fs.statSync(core);
+  return [
+    warehouse,
+    projectDir,
+    vars,
+    override,
+    listProjectFiles(projectDir),
+    ["workflow_settings.yaml", "dataform.json"].filter((f) => fs.existsSync(path.join(projectDir, f))),
+    `${core}:${coreStat.size}:${coreStat.mtimeMs}`,
+  ];
 }

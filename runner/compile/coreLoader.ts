@@ -44,7 +44,7 @@ function ownedPrivately(stat: fs.Stats, privateMask: number): boolean {
  * The cache folder if it can be trusted: created 0700 when missing, then checked without following a link.
  * A folder that is a link, belongs to another user or is open to others is refused: the cache is skipped.
  */
-function trustedCacheDir(): string | undefined {
+export function trustedCacheDir(): string | undefined {
   const dir = compileCacheDir();
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -106,12 +106,24 @@ export function saveCoreCodeCache(): void {
   for (const entry of scriptCache.values()) {
     if (entry.cached || !entry.cacheFile) continue;
     entry.cached = true;
+    writePrivateFile(entry.cacheFile, Buffer.concat([entry.digest, entry.script.createCachedData()]));
+  }
+}
+
+/**
+ * Writes a cache file readable by its owner only, whole or not at all (a temp file renamed into place), so
+ * concurrent processes never read a torn one. Best effort: a cache that cannot be written is only slower.
+ */
+export function writePrivateFile(file: string, data: string | Buffer): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temporary, data, { mode: 0o600, flag: "wx" });
+    fs.renameSync(temporary, file);
+  } catch {
     try {
-      const temporary = `${entry.cacheFile}.${process.pid}.tmp`;
-      fs.writeFileSync(temporary, Buffer.concat([entry.digest, entry.script.createCachedData()]), { mode: 0o600, flag: "wx" });
-      fs.renameSync(temporary, entry.cacheFile);
+      fs.rmSync(temporary, { force: true });
     } catch {
-      // Best effort, see above.
+      // Nothing more to do: see above.
     }
   }
 }
@@ -119,6 +131,24 @@ export function saveCoreCodeCache(): void {
 export function wrapCommonJs(source: string): string {
   return `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
 }
+
+/**
+ * Makes the context's Date (now, or constructed without a time) and Math.random call `note` before answering:
+ * such a compile may give another graph next time. Dates built from a given time are not reads of the clock.
+ */
+const CLOCK_WATCH = `(note) => {
+  const RealDate = Date;
+  const random = Math.random;
+  globalThis.Date = new Proxy(RealDate, {
+    apply(target, self, args) { note(); return Reflect.apply(target, self, args); },
+    construct(target, args, newTarget) { if (args.length === 0) note(); return Reflect.construct(target, args, newTarget); },
+    get(target, property, receiver) {
+      if (property === "now") return () => { note(); return RealDate.now(); };
+      return Reflect.get(target, property, receiver);
+    },
+  });
+  Math.random = () => { note(); return random(); };
+}`;
 
 const SOURCE_EXTENSIONS = [".js", ".sqlx", ".sql", ".yaml", ".yml", ".json", ".ipynb", ".md"];
 /** Files @dataform/core turns into JavaScript before they are evaluated (the official CLI's list). */
@@ -138,6 +168,8 @@ export class CompileSandbox {
   readonly core: DataformCore;
   private readonly cache = new Map<string, { exports: unknown }>();
   private readonly fileStack: string[] = [];
+  /** Whether project code read the clock or Math.random (the compile is then not repeatable: graphCache.ts). */
+  readClock = false;
 
   constructor(
     readonly projectDir: string,
@@ -158,6 +190,7 @@ export class CompileSandbox {
     };
     this.context = vm.createContext(sandbox);
     vm.runInContext("globalThis.global = globalThis;", this.context);
+    (vm.runInContext(CLOCK_WATCH, this.context) as (note: () => void) => void)(() => (this.readClock = true));
     Object.defineProperty(sandbox, "__dataform_current_file", {
       configurable: true,
       get: () => this.fileStack[this.fileStack.length - 1] ?? null,
@@ -189,6 +222,11 @@ export class CompileSandbox {
     } finally {
       this.setGlobal("__pulse_task", undefined);
     }
+  }
+
+  /** Every project file evaluated or read so far (the core bundle is not one). */
+  loadedFiles(): string[] {
+    return [...this.cache.keys()].filter((file) => file !== this.coreBundlePath);
   }
 
   /** Sets a global in the compile context (the CLI sets `workflowSettingsYaml` this way). */

@@ -44,6 +44,27 @@ it("a DuckDB-only function fails the check with its file, line and column, and i
   }
 }, 600_000);
 
+it("--env checks the statements of that environment's BigQuery mapping, in pulse's plans and the official CLI's SQL", async () => {
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-zetasql-env-"));
+  fs.cpSync(path.join(REPO, "tests", "fixtures", "zetasql-broken"), project, { recursive: true });
+  makeCompilableByOfficialCli(project);
+  fs.writeFileSync(
+    path.join(project, "environments.yaml"),
+    "environments:\n  dev:\n    developerWrites: true\n  qa:\n    developerWrites: true\n    bigquery:\n      schemaSuffix: qa\n      tablePrefix: p\n",
+  );
+  try {
+    const result = await pulse(["compile", "--check", "bigquery", "--env", "qa", "--project", project]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("definitions/registrations.sqlx:8:3: fixture.silver_qa.p_registrations [pulse full refresh, create table]: Function not found: epoch_ms");
+    expect(result.stdout).toContain("not analysed: fixture.silver_qa.p_recent_registrations [pulse full refresh]");
+    // The official CLI got the same mapping: its statements are matched to pulse's actions by these names.
+    expect(result.stdout).toMatch(/dataform CLI first run [1-9]/);
+    expect(result.stdout).toMatch(/dataform CLI incremental run [1-9]/);
+  } finally {
+    fs.rmSync(project, { recursive: true, force: true });
+  }
+}, 600_000);
+
 it("rejects an unknown --check value", async () => {
   const result = await pulse(["compile", "--check", "snowflake"]);
   expect(result.code).toBe(2);
