@@ -8,8 +8,19 @@ import { stopService } from "../../services/process.js";
 import { kafkaClient, lakeQuery, multiplexCount, startCli, tempHome, uniquePrefix, waitFor, type CliProcess } from "./helpers.js";
 
 const quiet = () => undefined;
-/** A port of 21000-21798 (even, its controller on the next): kafkaFaults.test.ts uses 19092-19890. */
-const freePort = () => 21000 + Math.floor(Math.random() * 400) * 2;
+/**
+ * A port of 21000-21798 (even, its controller on the next): kafkaFaults.test.ts uses 19092-19890. Never one this file
+ * chose before: the first test's broker runs until afterAll, and a later test that drew its port (1 in 400) found a
+ * broker there instead of none.
+ */
+const chosenPorts = new Set<number>();
+function freePort(): number {
+  let port: number;
+  do port = 21000 + Math.floor(Math.random() * 400) * 2;
+  while (chosenPorts.has(port));
+  chosenPorts.add(port);
+  return port;
+}
 
 function ingest(home: string, brokers: string, prefix: string): CliProcess {
   return startCli(["ingest", "--source", "kafka", "--brokers", brokers, "--topic-prefix", prefix, "--topics", "bpm", "--group", `${prefix}group`, "--home", home, "--flush-ms", "200"]);
