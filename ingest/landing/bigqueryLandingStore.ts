@@ -18,7 +18,7 @@ import { landingStatePaths, type LandingStore } from "./landingStore.js";
  * and the home may be lost where BigQuery is not.
  */
 export class BigQueryLandingStore implements LandingStore {
-  readonly groupsSmallFiles = false;
+  readonly groupsFiles = false;
   readonly name: string;
   readonly paths: HomePaths;
 

@@ -18,8 +18,8 @@ export interface LandingStore {
    * into the lake is not loaded into BigQuery yet, and the other way round.
    */
   readonly paths: HomePaths;
-  /** Small files share one batch (landingUnits.ts); off where a batch cannot be found again by a local group record alone. */
-  readonly groupsSmallFiles: boolean;
+  /** Files of a group (small ones, or up to eight of 1–64 MiB: landingUnits.ts) share one batch; off where a batch cannot be found again by a local group record alone. */
+  readonly groupsFiles: boolean;
   /** A writer whose batches commit into this store (its forks too). */
   openWriter(): Promise<LakeWriter>;
   /** The ids of the batches committed to `table` (landingRecorder.ts picks the landing ones by their tag). */
@@ -35,7 +35,7 @@ export function lakeLandingStore(home: string): LandingStore {
   return {
     name: "the lake",
     paths,
-    groupsSmallFiles: true,
+    groupsFiles: true,
     // One DuckDB thread per query, files in parallel instead: a file's lines are numbered in order (WITH ORDINALITY),
     // which keeps its pipeline on one thread, and a second DuckDB thread then only burns CPU (measured: twice the CPU
     // for the same wall time). Concurrent queries on separate connections still run in parallel.

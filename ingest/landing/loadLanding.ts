@@ -72,7 +72,7 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
     for (const { file, reason } of zone.skipped) tally.skippedFile(file, reason);
     const context: ClassifyContext = { manifest, committed, nowMs: Date.now(), settleMs: options.settleMs ?? DEFAULT_SETTLE_MS };
     const toLoad = await classifyAll(zone.candidates, context, { writer, store, recorder, tally });
-    const units = landingLoadUnits(toLoad, committed.get("dead_letters"), store.groupsSmallFiles);
+    const units = landingLoadUnits(toLoad, committed.get("dead_letters"), store.groupsFiles);
     const concurrency = Math.max(1, Math.min(options.concurrency ?? Math.min(os.availableParallelism(), 4), units.length));
     const writers = [writer, ...(await Promise.all(Array.from({ length: concurrency - 1 }, () => writer!.fork())))];
     let next = 0;
