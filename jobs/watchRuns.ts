@@ -5,11 +5,14 @@ import { runProject, type RunRequest } from "../runner/runProject.js";
 import { HISTORY_SCHEMA } from "../runner/history/runHistory.js";
 import { KAFKA_MILLIS_THRESHOLD } from "../lake/kafkaTimestamp.js";
 import { sleep } from "../lib/sleep.js";
+import { homePaths } from "../lib/home.js";
+import { KeptWarehouse } from "../runner/keptWarehouse.js";
 
 export interface WatchStatus {
   runs: number;
   failedRuns: number;
-  lastRun?: { finishedAt: Date; seconds: number; failed: boolean; rowsChanged: number };
+  /** `cpuSeconds`: of this process (DuckDB's threads included), from the start of the run to its end. */
+  lastRun?: { finishedAt: Date; seconds: number; cpuSeconds: number; failed: boolean; rowsChanged: number };
   /**
    * The last run's worst-case freshness: from the oldest produce time (the message timestamp in
    * bronze.kafka_multiplex) among the messages that run made visible, to the end of the run. Unset when it
@@ -57,45 +60,66 @@ async function oldestNewlyVisible(warehouse: LocalWarehouse, sinceMicros: bigint
 /**
  * `pulse run --watch`: an incremental run of the graph every interval until the signal aborts, finishing
  * the run in progress first. A failed run is reported and the loop goes on: the next interval retries.
+ * The warehouse stays open from one run to the next (runner/keptWarehouse.ts) unless another process asks for it.
  */
 export async function watchRuns(options: WatchOptions): Promise<WatchStatus> {
   const status: WatchStatus = { runs: 0, failedRuns: 0, freshnessHistory: [] };
+  const kept = new KeptWarehouse(homePaths(options.request.home).runLock);
   // The previous run's lake snapshot: what this run makes visible is what was committed after it.
   let since: bigint | undefined;
-  while (!options.signal.aborted) {
-    const started = performance.now();
-    let oldest: number | undefined;
-    try {
-      await options.request.beforeRun?.();
-      const { summary } = await runProject({
-        ...options.request,
-        dryRun: false,
-        afterRun: async (warehouse, run) => {
-          const snapshot = warehouse.lakeSnapshotMicros;
-          if (snapshot === undefined) return;
-          since ??= await previousSnapshot(warehouse, run.runId);
-          // Freshness is a status figure: failing to read it must not fail the run.
-          oldest = await oldestNewlyVisible(warehouse, since).catch(() => undefined);
-          since = snapshot;
-        },
-      });
-      status.runs++;
-      const failed = runFailed(summary);
-      if (failed) status.failedRuns++;
-      const rowsChanged = summary.results.filter((r) => r.type !== "assertion" && r.mode === "incremental").reduce((sum, r) => sum + (r.rows ?? 0), 0);
-      status.lastRun = { finishedAt: summary.finishedAt, seconds: (performance.now() - started) / 1000, failed, rowsChanged };
-      const freshness = oldest === undefined ? undefined : (summary.finishedAt.getTime() - oldest) / 1000;
-      status.freshnessSeconds = freshness !== undefined && freshness >= 0 && freshness < MAX_MEANINGFUL_FRESHNESS_SECONDS ? freshness : undefined;
-      if (status.freshnessSeconds !== undefined) status.freshnessHistory.push(status.freshnessSeconds);
-      options.onRun?.(summary, status);
-    } catch (error) {
-      status.failedRuns++;
-      options.onError?.(error as Error);
+  try {
+    while (!options.signal.aborted) {
+      const started = performance.now();
+      const cpuBefore = process.cpuUsage();
+      let oldest: number | undefined;
+      try {
+        await kept.giveUpIfWanted();
+        await options.request.beforeRun?.();
+        const { summary } = await runProject({
+          ...options.request,
+          dryRun: false,
+          keep: kept,
+          afterRun: async (warehouse, run) => {
+            const snapshot = warehouse.lakeSnapshotMicros;
+            if (snapshot === undefined) return;
+            since ??= await previousSnapshot(warehouse, run.runId);
+            // Freshness is a status figure: failing to read it must not fail the run.
+            oldest = await oldestNewlyVisible(warehouse, since).catch(() => undefined);
+            since = snapshot;
+          },
+        });
+        status.runs++;
+        const failed = runFailed(summary);
+        if (failed) status.failedRuns++;
+        const rowsChanged = summary.results.filter((r) => r.type !== "assertion" && r.mode === "incremental").reduce((sum, r) => sum + (r.rows ?? 0), 0);
+        const cpu = process.cpuUsage(cpuBefore);
+        status.lastRun = { finishedAt: summary.finishedAt, seconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, failed, rowsChanged };
+        const freshness = oldest === undefined ? undefined : (summary.finishedAt.getTime() - oldest) / 1000;
+        status.freshnessSeconds = freshness !== undefined && freshness >= 0 && freshness < MAX_MEANINGFUL_FRESHNESS_SECONDS ? freshness : undefined;
+        if (status.freshnessSeconds !== undefined) status.freshnessHistory.push(status.freshnessSeconds);
+        options.onRun?.(summary, status);
+      } catch (error) {
+        status.failedRuns++;
+        options.onError?.(error as Error);
+      }
+      await idle(Math.max(0, options.intervalMs - (performance.now() - started)), kept, options.signal);
     }
-    const wait = Math.max(0, options.intervalMs - (performance.now() - started));
-    await sleep(wait, { signal: options.signal });
+  } finally {
+    await kept.release();
   }
   return status;
+}
+
+/** How often an idle watcher looks for a process asking for the warehouse: a waiting `pulse run` starts within this. */
+const GIVE_UP_POLL_MS = 200;
+
+/** The wait between runs, during which the kept warehouse goes to whoever asks for it. */
+async function idle(ms: number, kept: KeptWarehouse, signal: AbortSignal): Promise<void> {
+  const until = performance.now() + ms;
+  while (!signal.aborted && performance.now() < until) {
+    await sleep(Math.min(GIVE_UP_POLL_MS, until - performance.now()), { signal });
+    await kept.giveUpIfWanted();
+  }
 }
 
 export function watchStatusLine(summary: RunSummary, status: WatchStatus): string {
@@ -104,7 +128,7 @@ export function watchStatusLine(summary: RunSummary, status: WatchStatus): strin
   const parts = [
     `${last.finishedAt.toISOString().slice(11, 19)}Z run #${status.runs}`,
     last.failed ? `FAILED (${tally.failed} failed, ${tally.skipped} skipped)` : `ok (${tally.success} actions)`,
-    `${last.seconds.toFixed(2)}s`,
+    `${last.seconds.toFixed(2)}s (cpu ${last.cpuSeconds.toFixed(2)}s)`,
     `${last.rowsChanged.toLocaleString("en-US")} incremental rows`,
     status.freshnessSeconds === undefined ? "freshness n/a" : `freshness ${status.freshnessSeconds.toFixed(1)}s (p95 ${percentile(status.freshnessHistory, 0.95).toFixed(1)}s)`,
   ];

@@ -38,49 +38,120 @@ function readHolder(file: string): Holder | undefined {
  */
 export async function acquireFileLock(file: string, options: { command: string; what: string; timeoutSeconds: number; pollMs?: number; onWait?: (holder: Holder) => void }): Promise<FileLock> {
   const deadline = Date.now() + options.timeoutSeconds * 1000;
-  let announced = false;
+  let want: LockWant | undefined;
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  for (;;) {
-    try {
-      const fd = fs.openSync(file, "wx");
-      fs.writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), command: options.command } satisfies Holder));
-      fs.closeSync(fd);
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        process.removeListener("exit", release);
-        const holder = readHolder(file);
-        if (holder?.pid === process.pid) fs.rmSync(file, { force: true });
-      };
-      process.once("exit", release);
-      return { release };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  try {
+    for (;;) {
+      try {
+        const fd = fs.openSync(file, "wx");
+        fs.writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), command: options.command } satisfies Holder));
+        fs.closeSync(fd);
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
+          process.removeListener("exit", release);
+          const holder = readHolder(file);
+          if (holder?.pid === process.pid) fs.rmSync(file, { force: true });
+        };
+        process.once("exit", release);
+        return { release };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+      const holder = readHolder(file);
+      if (!holder) {
+        // Either being written right now by its new owner, or left half-written by a crash long ago.
+        if (lockAgeMs(file) > 2000) fs.rmSync(file, { force: true });
+        else await sleep(50);
+        continue;
+      }
+      if (!isProcessAlive(holder.pid)) {
+        if (!breakStaleLock(file, holder)) await sleep(options.pollMs ?? 200);
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        throw new UserError(
+          `another pulse process holds ${options.what}: pid ${holder.pid} ('${holder.command}', since ${holder.startedAt}); ` + `gave up after ${options.timeoutSeconds}s. Lock file: ${file}`,
+          75,
+        );
+      }
+      if (!want) {
+        options.onWait?.(holder);
+        want = wantLock(file);
+      }
+      want.renew();
+      await sleep(options.pollMs ?? 200);
     }
-    const holder = readHolder(file);
-    if (!holder) {
-      // Either being written right now by its new owner, or left half-written by a crash long ago.
-      if (lockAgeMs(file) > 2000) fs.rmSync(file, { force: true });
-      else await sleep(50);
-      continue;
-    }
-    if (!isProcessAlive(holder.pid)) {
-      if (!breakStaleLock(file, holder)) await sleep(options.pollMs ?? 200);
-      continue;
-    }
-    if (Date.now() >= deadline) {
-      throw new UserError(
-        `another pulse process holds ${options.what}: pid ${holder.pid} ('${holder.command}', since ${holder.startedAt}); ` + `gave up after ${options.timeoutSeconds}s. Lock file: ${file}`,
-        75,
-      );
-    }
-    if (!announced) {
-      options.onWait?.(holder);
-      announced = true;
-    }
-    await sleep(options.pollMs ?? 200);
+  } finally {
+    want?.done();
   }
+}
+
+/**
+ * A waiter's request for a held lock: the file `<lock>.want-<pid>`, renewed while the process waits. A holder that
+ * keeps a lock between units of work (`pulse run --watch` keeps the warehouse open between runs) gives it up when
+ * `lockWanted`. A request not renewed for WANT_FRESH_MS has lapsed: its process stopped asking without saying so.
+ */
+export interface LockWant {
+  renew(): void;
+  done(): void;
+}
+
+const WANT_FRESH_MS = 30_000;
+/** Renewing rewrites the file's time; more often than this is pointless against WANT_FRESH_MS. */
+const WANT_RENEW_MS = 5_000;
+/** Wants of this process per lock file: two waits in one process share its one request file. */
+const wants = new Map<string, number>();
+
+export function wantLock(file: string): LockWant {
+  const marker = `${file}.want-${process.pid}`;
+  wants.set(marker, (wants.get(marker) ?? 0) + 1);
+  let renewedAt = 0;
+  let finished = false;
+  const renew = () => {
+    if (finished || Date.now() - renewedAt < WANT_RENEW_MS) return;
+    renewedAt = Date.now();
+    try {
+      fs.writeFileSync(marker, "", { mode: 0o600 });
+    } catch {
+      // A request that cannot be written only means the holder gives the lock up later, at its own pace.
+    }
+  };
+  const done = () => {
+    if (finished) return;
+    finished = true;
+    process.removeListener("exit", done);
+    const left = (wants.get(marker) ?? 1) - 1;
+    if (left > 0) return void wants.set(marker, left);
+    wants.delete(marker);
+    fs.rmSync(marker, { force: true });
+  };
+  process.once("exit", done);
+  renew();
+  return { renew, done };
+}
+
+/** Whether another live process asks for `file` (wantLock). Requests of dead processes and lapsed ones are removed. */
+export function lockWanted(file: string): boolean {
+  const folder = path.dirname(file);
+  const prefix = `${path.basename(file)}.want-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder);
+  } catch {
+    return false;
+  }
+  let wanted = false;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (pid === process.pid) continue;
+    const marker = path.join(folder, name);
+    if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid) || lockAgeMs(marker) > WANT_FRESH_MS) fs.rmSync(marker, { force: true });
+    else wanted = true;
+  }
+  return wanted;
 }
 
 /**

@@ -8,6 +8,7 @@ import { readCommitClock } from "../lake/commitClock.js";
 import type { CompiledGraph } from "./compile/graph.js";
 import { DuckDbAdapter } from "./adapters/duckdb/duckdbAdapter.js";
 import { NameTranslator, graphTargets } from "./adapters/duckdb/names.js";
+import { sqlIdentifier } from "../lake/sqlText.js";
 
 export const DEFAULT_DATABASE = "pulse";
 
@@ -41,7 +42,7 @@ function declaresLakeTables(graph: CompiledGraph | undefined): boolean {
  */
 export async function openLocalWarehouse(options: OpenOptions): Promise<LocalWarehouse> {
   const paths = homePaths(options.home);
-  const database = options.graph?.projectConfig.defaultDatabase || options.database || DEFAULT_DATABASE;
+  const database = catalogName(options);
   const translator = options.graph ? new NameTranslator(graphTargets(options.graph)) : undefined;
   const exists = fs.existsSync(paths.warehouse);
   if (!options.readOnly) fs.mkdirSync(paths.home, { recursive: true });
@@ -63,12 +64,32 @@ export async function openLocalWarehouse(options: OpenOptions): Promise<LocalWar
     }
     throw error;
   }
-  if (!options.readOnly && (declaresLakeTables(options.graph) || !options.graph)) {
-    await ensureLake(options.home);
-    // One snapshot of the lake for everything this process reads (see lake/commitClock.ts).
-    const snapshotMicros = await readCommitClock(paths);
-    for (const statement of bronzeViewStatements(paths.lake, { catalog: database, snapshotMicros })) await adapter.execute(statement);
-    adapter.lakeSnapshotMicros = snapshotMicros;
-  }
+  if (!options.readOnly) await exposeLake(adapter, options);
   return adapter;
+}
+
+/**
+ * Makes a warehouse opened for writing (openLocalWarehouse) ready for another run in the same process: the bronze
+ * views move to the lake's latest snapshot, and the session variables of the last run (incremental read bounds,
+ * includes/lookback.js) are forgotten, so a run reads only bounds it set itself, as a newly opened warehouse would.
+ */
+export async function refreshLocalWarehouse(adapter: LocalWarehouse, options: OpenOptions): Promise<void> {
+  const variables = await adapter.query("select name from duckdb_variables()");
+  for (const { name } of variables) await adapter.execute(`reset variable ${sqlIdentifier(String(name))}`);
+  await exposeLake(adapter, options);
+}
+
+/** The lake's bronze tables as views, at one snapshot of the lake for everything the run reads (lake/commitClock.ts). */
+async function exposeLake(adapter: LocalWarehouse, options: OpenOptions): Promise<void> {
+  if (!declaresLakeTables(options.graph) && options.graph) return;
+  const paths = homePaths(options.home);
+  const database = catalogName(options);
+  await ensureLake(options.home);
+  const snapshotMicros = await readCommitClock(paths);
+  for (const statement of bronzeViewStatements(paths.lake, { catalog: database, snapshotMicros })) await adapter.execute(statement);
+  adapter.lakeSnapshotMicros = snapshotMicros;
+}
+
+function catalogName(options: OpenOptions): string {
+  return options.graph?.projectConfig.defaultDatabase || options.database || DEFAULT_DATABASE;
 }

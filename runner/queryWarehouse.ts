@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { homePaths } from "../lib/home.js";
 import { UserError } from "../lib/errors.js";
-import { acquireFileLock, type FileLock } from "../lib/fileLock.js";
+import { acquireFileLock, wantLock, type FileLock, type LockWant } from "../lib/fileLock.js";
 import { BRONZE_TABLE_NAMES } from "../lake/bronzeTables.js";
 import { bronzeViewStatements } from "../lake/bronzeViews.js";
 import { DuckDbAdapter } from "./adapters/duckdb/duckdbAdapter.js";
@@ -48,29 +48,37 @@ export async function queryLocalWarehouse(request: QueryRequest): Promise<Statem
   enforce(request, await statementReads(request.sql));
   if (request.write) return write(request);
   const deadline = Date.now() + request.lockTimeoutSeconds * 1000;
-  let announced = false;
-  for (;;) {
-    const lock = await tryRunLock(paths.runLock);
-    if (lock) {
-      try {
-        return await readDirectly(request);
-      } finally {
-        lock.release();
+  let want: LockWant | undefined;
+  try {
+    for (;;) {
+      const lock = await tryRunLock(paths.runLock);
+      if (lock) {
+        try {
+          return await readDirectly(request);
+        } finally {
+          lock.release();
+        }
       }
+      // A role's views are built by the reader itself (readDirectly): a run's read server has none, so a role waits for the run.
+      const answered = request.access ? undefined : await askRunningRun(paths.querySocket, request.sql);
+      if (answered) return answered;
+      if (Date.now() >= deadline) {
+        throw new UserError(
+          `the warehouse is held by a pulse process that answers no queries (a query --write, or a run whose home path is too long for a socket); ` +
+            `gave up after ${request.lockTimeoutSeconds}s (--lock-timeout). Lock file: ${paths.runLock}`,
+          75,
+        );
+      }
+      if (!want) {
+        request.onWait?.(`waiting for the process holding ${paths.runLock} to finish (it answers no queries)...`);
+        // `run --watch` keeps the warehouse between runs and hands it over when asked.
+        want = wantLock(paths.runLock);
+      }
+      want.renew();
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
-    // A role's views are built by the reader itself (readDirectly): a run's read server has none, so a role waits for the run.
-    const answered = request.access ? undefined : await askRunningRun(paths.querySocket, request.sql);
-    if (answered) return answered;
-    if (Date.now() >= deadline) {
-      throw new UserError(
-        `the warehouse is held by a pulse process that answers no queries (a query --write, or a run whose home path is too long for a socket); ` +
-          `gave up after ${request.lockTimeoutSeconds}s (--lock-timeout). Lock file: ${paths.runLock}`,
-        75,
-      );
-    }
-    if (!announced) request.onWait?.(`waiting for the process holding ${paths.runLock} to finish (it answers no queries)...`);
-    announced = true;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  } finally {
+    want?.done();
   }
 }
 

@@ -22,6 +22,8 @@ type Answer = z.infer<typeof Answer>;
 const MAX_REQUEST_BYTES = 2_000_000;
 
 export interface ReadServer {
+  /** Readers see the warehouse as it is now (after a run, when the warehouse stays open for the next one). */
+  refresh(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -75,6 +77,11 @@ export async function serveReads(adapter: DuckDbAdapter, socketPath: string): Pr
     return undefined;
   }
   return {
+    refresh: async () => {
+      // Not pinned again (the connection is gone), a reader answers from the latest commit of each query instead.
+      queue = queue.then(() => reader.repin()).catch(() => undefined);
+      await queue;
+    },
     close: async () => {
       server.close();
       for (const socket of sockets) socket.destroy();

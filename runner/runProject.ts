@@ -18,7 +18,8 @@ import { readTableSemantics, recordTableSemantics } from "./history/tableSemanti
 import { recordTableRows, shrunkRefusals, takeRecordedRows, type Shrunk } from "./history/tableRows.js";
 import { redactCommandLine } from "./history/redactCommand.js";
 import { RunProgressWriter } from "./history/runProgress.js";
-import { openLocalWarehouse, type LocalWarehouse } from "./localWarehouse.js";
+import { openLocalWarehouse, refreshLocalWarehouse, type LocalWarehouse } from "./localWarehouse.js";
+import { releaseWarehouse, type HeldWarehouse, type KeptWarehouse } from "./keptWarehouse.js";
 import { serveReads } from "./readServer.js";
 import { acquireFileLock } from "../lib/fileLock.js";
 import { renderIncrementalTests, withIncrementalTests } from "./unitTest/incrementalTests.js";
@@ -53,6 +54,11 @@ export interface RunRequest {
   onLockWait?: (holder: { pid: number; command: string }) => void;
   /** The environment the home belongs to, for the audit log (default dev). */
   environment?: string;
+  /**
+   * Keep the warehouse open after the run, for the next run of this process (`run --watch`, `stream`); the caller
+   * releases it. Ignored by dry runs and BigQuery.
+   */
+  keep?: KeptWarehouse;
   /** Runs after the actions, on the still-open warehouse and under the run lock (e.g. to print results). */
   afterRun?: (warehouse: LocalWarehouse, summary: RunSummary) => Promise<void>;
 }
@@ -140,13 +146,8 @@ function readByActions(graph: CompiledGraph, selected: Set<string>): string[] {
   return [...new Set(actions.flatMap((a) => (a.dependencyTargets ?? []).map((t) => `${t.schema}.${t.name}`)))].sort();
 }
 
-/** compile → select → plan + execute on the warehouse → record. */
-export async function runProject(request: RunRequest): Promise<{ summary: RunSummary; graph: CompiledGraph }> {
-  if (request.target?.warehouse === "bigquery") return runOnBigQuery(request, request.target);
-  const graph = compileFor("duckdb", request.projectDir, request.vars);
-  // Selection errors (unknown --actions) surface before waiting for the lock.
-  const selected = selectActions(graph, request.selection);
-  const command = redactCommandLine(request.command);
+/** Opens the local warehouse for a run of `graph`: the run lock first (none for a dry run), then the file and its read server. */
+async function openForRun(request: RunRequest, graph: CompiledGraph, command: string): Promise<HeldWarehouse> {
   const lock = request.dryRun
     ? undefined
     : await acquireFileLock(homePaths(request.home).runLock, {
@@ -155,47 +156,69 @@ export async function runProject(request: RunRequest): Promise<{ summary: RunSum
         timeoutSeconds: request.lockTimeoutSeconds ?? 600,
         onWait: request.onLockWait,
       });
-  const startedAt = new Date();
-  const progress = request.dryRun ? undefined : new RunProgressWriter(request.home, command);
   try {
     const adapter = await openLocalWarehouse({ home: request.home, graph, readOnly: request.dryRun, connections: request.concurrency });
     const readers = request.dryRun ? undefined : await serveReads(adapter, homePaths(request.home).querySocket);
-    try {
-      const onProgress: RunRequest["onProgress"] = progress
-        ? (event) => {
-            progress.onProgress(event);
-            request.onProgress?.(event);
-          }
-        : request.onProgress;
-      const shrunk = request.dryRun ? new Map<string, Shrunk>() : await takeRecordedRows(adapter, graph);
-      const refuse = shrunkRefusals(graph, selected, shrunk, request.fullRefresh, (target) => repairCommand(target, request));
-      const builtSemantics = await readTableSemantics(adapter);
-      const summary = await executeRun(graph, selected, adapter, { ...request, onProgress }, startedAt, { builtSemantics, refuse, translation: adapter.translation });
-      if (!request.dryRun) {
-        await recordRun(adapter, summary, { command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros, graphHash: graphHash(graph) });
-        // A shrunk table keeps its old count until a successful full build replaces it.
-        const rebuilt = new Set(summary.results.filter((r) => r.status === "success" && r.mode !== "incremental").map((r) => r.name));
-        await recordTableRows(adapter, graph, summary.runId, new Map([...shrunk].filter(([name]) => !rebuilt.has(name))));
-        await recordTableSemantics(adapter, graph, summary.results);
-        appendAudit(request.home, {
-          kind: "run",
-          role: null,
-          environment: request.environment ?? DEFAULT_ENVIRONMENT,
-          statementHash: statementHash(command),
-          tablesRead: readByActions(graph, selected),
-          allowed: true,
-        });
-        // A view in the file, so readers see the log as pulse_meta.audit_log; the run recreates it as it does bronze's views.
-        await adapter.execute(`create or replace view ${HISTORY_SCHEMA}.audit_log as ${auditLogQuery(request.home)}`);
-      }
-      await request.afterRun?.(adapter, summary);
-      return { summary, graph };
-    } finally {
-      await readers?.close();
-      await adapter.close();
+    return { graph, adapter, lock, readers };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+/** compile → select → plan + execute on the warehouse → record. */
+export async function runProject(request: RunRequest): Promise<{ summary: RunSummary; graph: CompiledGraph }> {
+  if (request.target?.warehouse === "bigquery") return runOnBigQuery(request, request.target);
+  const graph = compileFor("duckdb", request.projectDir, request.vars);
+  // Selection errors (unknown --actions) surface before waiting for the lock.
+  const selected = selectActions(graph, request.selection);
+  const command = redactCommandLine(request.command);
+  const kept = request.dryRun ? undefined : request.keep;
+  const held = kept
+    ? await kept.take(
+        graph,
+        () => openForRun(request, graph, command),
+        (h) => refreshLocalWarehouse(h.adapter, { home: request.home, graph }),
+      )
+    : await openForRun(request, graph, command);
+  const adapter = held.adapter;
+  const startedAt = new Date();
+  const progress = request.dryRun ? undefined : new RunProgressWriter(request.home, command);
+  let completed = false;
+  try {
+    const onProgress: RunRequest["onProgress"] = progress
+      ? (event) => {
+          progress.onProgress(event);
+          request.onProgress?.(event);
+        }
+      : request.onProgress;
+    const shrunk = request.dryRun ? new Map<string, Shrunk>() : await takeRecordedRows(adapter, graph);
+    const refuse = shrunkRefusals(graph, selected, shrunk, request.fullRefresh, (target) => repairCommand(target, request));
+    const builtSemantics = await readTableSemantics(adapter);
+    const summary = await executeRun(graph, selected, adapter, { ...request, onProgress }, startedAt, { builtSemantics, refuse, translation: adapter.translation });
+    if (!request.dryRun) {
+      await recordRun(adapter, summary, { command, fullRefresh: request.fullRefresh, lakeSnapshot: adapter.lakeSnapshotMicros, graphHash: graphHash(graph) });
+      // A shrunk table keeps its old count until a successful full build replaces it.
+      const rebuilt = new Set(summary.results.filter((r) => r.status === "success" && r.mode !== "incremental").map((r) => r.name));
+      await recordTableRows(adapter, graph, summary.runId, new Map([...shrunk].filter(([name]) => !rebuilt.has(name))));
+      await recordTableSemantics(adapter, graph, summary.results);
+      appendAudit(request.home, {
+        kind: "run",
+        role: null,
+        environment: request.environment ?? DEFAULT_ENVIRONMENT,
+        statementHash: statementHash(command),
+        tablesRead: readByActions(graph, selected),
+        allowed: true,
+      });
+      // A view in the file, so readers see the log as pulse_meta.audit_log; the run recreates it as it does bronze's views.
+      await adapter.execute(`create or replace view ${HISTORY_SCHEMA}.audit_log as ${auditLogQuery(request.home)}`);
     }
+    await request.afterRun?.(adapter, summary);
+    completed = true;
+    return { summary, graph };
   } finally {
     progress?.finish();
-    lock?.release();
+    if (kept) await kept.settle(completed);
+    else await releaseWarehouse(held);
   }
 }

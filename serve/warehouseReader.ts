@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { DuckDBInstance, type DuckDBValue } from "../lib/duckdb.js";
-import { acquireFileLock } from "../lib/fileLock.js";
+import { acquireFileLock, wantLock, type LockWant } from "../lib/fileLock.js";
 import { homePaths } from "../lib/home.js";
 import { jsonFriendly } from "../runner/adapters/duckdb/jsonFriendly.js";
 import { sqlIdentifier, sqlString } from "../lake/sqlText.js";
@@ -20,6 +20,8 @@ export type Rows = Record<string, unknown>[];
  */
 export class WarehouseReader {
   private readonly cache = new Map<string, { version: string; value: unknown }>();
+  /** Asks for the run lock while pages are served from an outdated cache (lib/fileLock.ts wantLock). */
+  private want: LockWant | undefined;
 
   constructor(
     private readonly home: string,
@@ -43,8 +45,15 @@ export class WarehouseReader {
     let lock;
     try {
       lock = await acquireFileLock(paths.runLock, { command: "pulse serve", what: "the warehouse", timeoutSeconds: 0 });
+      this.want?.done();
+      this.want = undefined;
     } catch (error) {
-      if (cached) return { value: cached.value, stale: true };
+      if (cached) {
+        // A watcher keeping the warehouse open between runs hands it over when asked, so a later page is current.
+        this.want ??= wantLock(paths.runLock);
+        this.want.renew();
+        return { value: cached.value, stale: true };
+      }
       // Nothing to show yet: wait for the run, as `pulse query` would.
       lock = await acquireFileLock(paths.runLock, { command: "pulse serve", what: "the warehouse", timeoutSeconds: 600 }).catch(() => {
         throw error;

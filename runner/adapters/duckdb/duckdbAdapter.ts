@@ -77,6 +77,8 @@ class DuckDbSession implements WarehouseSession {
 
 export interface PinnedReader {
   run(sql: string): Promise<StatementRows[]>;
+  /** Moves the snapshot to the warehouse as it is now. */
+  repin(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -163,6 +165,10 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
           await pin().catch(() => undefined);
           throw error;
         }
+      },
+      repin: async () => {
+        await connection.run("rollback").catch(() => undefined);
+        await pin();
       },
       close: async () => {
         await connection.run("rollback").catch(() => undefined);
