@@ -44,8 +44,11 @@ export interface WarehouseAdapter {
   describeRelation(target: Target): Promise<RelationInfo | undefined>;
   /** The columns a query would produce, without running it to completion. */
   describeQuery(sql: string): Promise<Column[]>;
-  /** Metadata of many relations at once, keyed by `targetName`; relations that do not exist are absent. */
-  describeRelations(targets: Target[]): Promise<Map<string, RelationInfo>>;
+  /**
+   * Metadata of many relations at once, keyed by `targetName`; relations that do not exist are absent. With
+   * `columns: false` an engine may leave `columns` empty, when only existence and kind matter.
+   */
+  describeRelations(targets: Target[], options?: { columns?: boolean }): Promise<Map<string, RelationInfo>>;
   /** Creates the schema (dataset) if it does not exist. */
   ensureSchema(database: string | undefined, schema: string): Promise<void>;
   /** Runs `fn` with a dedicated session, so statements of one action never interleave with another's. */

@@ -26,7 +26,10 @@ function incrementalTables(graph: CompiledGraph): CompiledTable[] {
 /** Rows now, of the incremental tables that exist. */
 async function countRows(adapter: WarehouseAdapter, graph: CompiledGraph): Promise<Map<string, number>> {
   const tables = incrementalTables(graph);
-  const existing = await adapter.describeRelations(tables.map((t) => t.target));
+  const existing = await adapter.describeRelations(
+    tables.map((t) => t.target),
+    { columns: false },
+  );
   const counts = new Map<string, number>();
   for (const table of tables) {
     const name = targetName(table.target);
