@@ -36,8 +36,20 @@ function readHolder(file: string): Holder | undefined {
  * by a process that no longer exists (killed with SIGKILL) is taken over. `what` names the resource in
  * the error a waiter gets after `timeoutSeconds`.
  */
-export async function acquireFileLock(file: string, options: { command: string; what: string; timeoutSeconds: number; pollMs?: number; onWait?: (holder: Holder) => void }): Promise<FileLock> {
+export async function acquireFileLock(
+  file: string,
+  options: {
+    command: string;
+    what: string;
+    timeoutSeconds: number;
+    pollMs?: number;
+    onWait?: (holder: Holder) => void;
+    /** While waiting, ask the holder for the lock (wantLock): for a lock a holder may keep between units of work. */
+    ask?: boolean;
+  },
+): Promise<FileLock> {
   const deadline = Date.now() + options.timeoutSeconds * 1000;
+  let announced = false;
   let want: LockWant | undefined;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   try {
@@ -76,11 +88,12 @@ export async function acquireFileLock(file: string, options: { command: string; 
           75,
         );
       }
-      if (!want) {
+      if (!announced) {
         options.onWait?.(holder);
-        want = wantLock(file);
+        announced = true;
+        if (options.ask) want = wantLock(file);
       }
-      want.renew();
+      want?.renew();
       await sleep(options.pollMs ?? 200);
     }
   } finally {

@@ -98,6 +98,7 @@ async function write(request: QueryRequest): Promise<StatementRows[]> {
     what: "the warehouse (--lock-timeout)",
     timeoutSeconds: request.lockTimeoutSeconds,
     onWait: (holder) => request.onWait?.(`waiting for pid ${holder.pid} ('${holder.command}') to release the warehouse...`),
+    ask: true,
   });
   try {
     const warehouse = await openLocalWarehouse({ home: request.home, database: request.database, connections: 1 });

@@ -155,6 +155,7 @@ async function openForRun(request: RunRequest, graph: CompiledGraph, command: st
         what: "the warehouse (--lock-timeout)",
         timeoutSeconds: request.lockTimeoutSeconds ?? 600,
         onWait: request.onLockWait,
+        ask: true,
       });
   try {
     const adapter = await openLocalWarehouse({ home: request.home, graph, readOnly: request.dryRun, connections: request.concurrency });

@@ -55,7 +55,7 @@ export class WarehouseReader {
         return { value: cached.value, stale: true };
       }
       // Nothing to show yet: wait for the run, as `pulse query` would.
-      lock = await acquireFileLock(paths.runLock, { command: "pulse serve", what: "the warehouse", timeoutSeconds: 600 }).catch(() => {
+      lock = await acquireFileLock(paths.runLock, { command: "pulse serve", what: "the warehouse", timeoutSeconds: 600, ask: true }).catch(() => {
         throw error;
       });
     }

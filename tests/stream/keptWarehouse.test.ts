@@ -151,15 +151,26 @@ describe("run --watch keeps the warehouse open between runs", { timeout: 180_000
 });
 
 describe("asking for a held lock", () => {
-  it("is seen by the holder while a waiter waits, and withdrawn when it stops waiting", async () => {
+  it("is seen by the holder while a waiter that asks waits, and withdrawn when it stops waiting; other waiters do not ask", async () => {
     const folder = tempHome("pulse-want-");
     const file = path.join(folder, "run.lock");
     const held = await acquireFileLock(file, { command: "test", what: "the test lock", timeoutSeconds: 0 });
-    const waiter = pulseScript(`await acquireFileLock(${JSON.stringify(file)}, { command: "waiter", what: "the test lock", timeoutSeconds: 3 }).catch(() => process.exit(75));`);
+    const wait = (ask: boolean) =>
+      pulseScript(`await acquireFileLock(${JSON.stringify(file)}, { command: "waiter", what: "the test lock", timeoutSeconds: 3, ask: ${ask} }).catch(() => process.exit(75));`);
+    // A waiter for a lock that is never kept between units of work (the lake's commit lock) does not ask.
+    const silent = wait(false);
+    const seen: boolean[] = [];
+    for (let i = 0; i < 20; i++) {
+      seen.push(lockWanted(file));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(seen.some(Boolean)).toBe(false);
+    expect(await silent).toBe(75);
+    const asking = wait(true);
     const deadline = Date.now() + 10_000;
     while (!lockWanted(file) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(lockWanted(file)).toBe(true);
-    expect(await waiter).toBe(75);
+    expect(await asking).toBe(75);
     expect(lockWanted(file)).toBe(false);
     expect(fs.readdirSync(folder).filter((name) => name.includes(".want-"))).toEqual([]);
     held.release();
