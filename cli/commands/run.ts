@@ -13,7 +13,7 @@ import type { DefineCommand } from "../program.js";
 export const define: DefineCommand = (command, exit) =>
   command
     .description(
-      "Executes the selected actions of the Dataform project on the local DuckDB warehouse with 'dataform run' semantics. --warehouse bigquery --gcp-project ID runs the same plan on BigQuery (Application Default Credentials). --watch repeats an incremental run every --interval until Ctrl-C (ingest runs elsewhere).",
+      "Executes the selected actions of the Dataform project on the local DuckDB warehouse with 'dataform run' semantics. --warehouse bigquery --gcp-project ID runs the same plan on BigQuery (Application Default Credentials). --watch repeats an incremental run every --interval until Ctrl-C (ingest runs elsewhere), keeping the warehouse open between runs: queries are answered from the latest run, and a process that needs the file itself (another run, query --write or --role, pulse serve) gets it before the next run.",
     )
     .option("--tags <a,b>", "actions with any of these tags", nonEmptyList)
     .option("--tags-all <a,b>", "actions with every one of these tags", nonEmptyList)
