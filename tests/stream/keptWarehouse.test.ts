@@ -6,7 +6,7 @@ import { DuckDBInstance } from "../../lib/duckdb.js";
 import { acquireFileLock, lockWanted, wantLock } from "../../lib/fileLock.js";
 import { homePaths } from "../../lib/home.js";
 import { WarehouseReader } from "../../serve/warehouseReader.js";
-import { REPO } from "../runner/helpers.js";
+import { pulse, REPO } from "../runner/helpers.js";
 import { tempHome } from "../pipeline/pipelineHarness.js";
 
 const CLI = path.join(REPO, "dist", "cli", "main.js");
@@ -14,29 +14,12 @@ const VARS = ["--vars", "as_of_date=2024-01-01"];
 /** The CLI's environment without the caller's PULSE_HOME and PULSE_ENV: every command names its --home. */
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "PULSE_HOME" && name !== "PULSE_ENV"));
 
-function pulse(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: "utf8", env: ENV });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function pulseAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: ENV });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 /** A synthetic fleet's files landed and loaded into `home`'s lake (the dev environment). */
-function landFleet(home: string, seed: number): void {
-  const produced = pulse(["produce", "--to", "landing", "--synthetic", "--users", "3", "--days", "1", "--seed", String(seed), "--home", home]);
-  expect(produced.status, produced.stderr).toBe(0);
-  const ingested = pulse(["ingest", "--source", "landing", "--once", "--home", home]);
-  expect(ingested.status, ingested.stderr).toBe(0);
+async function landFleet(home: string, seed: number): Promise<void> {
+  const produced = await pulse(["produce", "--to", "landing", "--synthetic", "--users", "3", "--days", "1", "--seed", String(seed), "--home", home]);
+  expect(produced.code, produced.stderr).toBe(0);
+  const ingested = await pulse(["ingest", "--source", "landing", "--once", "--home", home]);
+  expect(ingested.code, ingested.stderr).toBe(0);
 }
 
 /** A `pulse run --watch` whose status lines are collected as they come. */
@@ -93,7 +76,7 @@ const runNumber = (n: number) => (line: string) => line.includes(` run #${n} | o
 describe("run --watch keeps the warehouse open between runs", { timeout: 180_000 }, () => {
   it("holds it between runs, shows each run what the lake committed since, and answers queries from the latest run", async () => {
     const home = tempHome("pulse-kept-");
-    landFleet(home, 11);
+    await landFleet(home, 11);
     const watcher = new Watcher(home, 2);
     watchers.push(watcher);
     await watcher.line(runNumber(2));
@@ -104,20 +87,20 @@ describe("run --watch keeps the warehouse open between runs", { timeout: 180_000
     connection.closeSync();
     instance.closeSync();
 
-    const before = pulse(["query", "select count(*) as n from silver.heart_rate", "--format", "json", "--home", home]);
-    expect(before.status, before.stderr).toBe(0);
-    landFleet(home, 12);
+    const before = await pulse(["query", "select count(*) as n from silver.heart_rate", "--format", "json", "--home", home]);
+    expect(before.code, before.stderr).toBe(0);
+    await landFleet(home, 12);
     // A run that started after the second fleet was in the lake (the first line to come may be of a run started
     // before), then a query answered by the watcher's read server.
     const { index } = await watcher.line(() => true, watcher.lines.length);
     await watcher.line(() => true, index + 1);
-    const after = pulse(["query", "select count(*) as n from silver.heart_rate", "--format", "json", "--home", home]);
-    expect(after.status, after.stderr).toBe(0);
+    const after = await pulse(["query", "select count(*) as n from silver.heart_rate", "--format", "json", "--home", home]);
+    expect(after.code, after.stderr).toBe(0);
     const count = (text: string) => Number((JSON.parse(text) as { n: number }[])[0]!.n);
     expect(count(after.stdout)).toBeGreaterThan(count(before.stdout));
     const readings = "select count(distinct (value->>'$.device_id', value->>'$.time')) as n from bronze.kafka_multiplex where topic = 'bpm'";
-    const bronze = pulse(["query", readings, "--format", "json", "--home", home]);
-    expect(bronze.status, bronze.stderr).toBe(0);
+    const bronze = await pulse(["query", readings, "--format", "json", "--home", home]);
+    expect(bronze.code, bronze.stderr).toBe(0);
     expect(count(after.stdout)).toBe(count(bronze.stdout));
 
     expect(await watcher.stop()).toBe(0);
@@ -129,20 +112,20 @@ describe("run --watch keeps the warehouse open between runs", { timeout: 180_000
 
   it("hands the warehouse to a run that waits for it, then goes on with its own runs", async () => {
     const home = tempHome("pulse-kept-");
-    landFleet(home, 13);
+    await landFleet(home, 13);
     const watcher = new Watcher(home, 2);
     watchers.push(watcher);
     const { index } = await watcher.line(runNumber(1));
     const started = Date.now();
-    const other = await pulseAsync(["run", "--tags", "silver", ...VARS, "--home", home, "--lock-timeout", "60"]);
-    expect(other.status, other.stderr).toBe(0);
+    const other = await pulse(["run", "--tags", "silver", ...VARS, "--home", home, "--lock-timeout", "60"]);
+    expect(other.code, other.stderr).toBe(0);
     expect(other.stdout).toMatch(/Run succeeded/);
     // It asked only if it found the warehouse held; either way it did not wait for the lock timeout.
     expect(Date.now() - started).toBeLessThan(30_000);
     // A query as a role builds its masked views in the file itself, so it waits for the warehouse, which it gets the same way.
     await watcher.line(() => true, watcher.lines.length);
-    const role = await pulseAsync(["query", "select count(*) as n from silver.users", "--role", "analyst", "--format", "json", "--home", home, "--lock-timeout", "60"]);
-    expect(role.status, role.stderr).toBe(0);
+    const role = await pulse(["query", "select count(*) as n from silver.users", "--role", "analyst", "--format", "json", "--home", home, "--lock-timeout", "60"]);
+    expect(role.code, role.stderr).toBe(0);
     expect(Number((JSON.parse(role.stdout) as { n: number }[])[0]!.n)).toBeGreaterThan(0);
     await watcher.line(() => true, Math.max(index + 1, watcher.lines.length));
     expect(await watcher.stop()).toBe(0);
@@ -200,15 +183,15 @@ describe("asking for a held lock", () => {
 
   it("is made by pulse serve when it serves a page from before the holder's latest run", async () => {
     const home = tempHome("pulse-want-");
-    landFleet(home, 14);
-    expect(pulse(["run", "--tags", "silver", ...VARS, "--home", home]).status).toBe(0);
+    await landFleet(home, 14);
+    expect((await pulse(["run", "--tags", "silver", ...VARS, "--home", home])).code).toBe(0);
     const dev = path.join(home, "dev");
     const reader = new WarehouseReader(dev, "pulse");
     const count = (query: (q: { sql: string }) => Promise<Record<string, unknown>[]>) => query({ sql: "select count(*) as n from silver.heart_rate" });
     expect((await reader.session("count", count)).stale).toBe(false);
     // Another run changes the file, and then a holder keeps the lock: the cached page is outdated.
-    landFleet(home, 15);
-    expect(pulse(["run", "--tags", "silver", ...VARS, "--home", home]).status).toBe(0);
+    await landFleet(home, 15);
+    expect((await pulse(["run", "--tags", "silver", ...VARS, "--home", home])).code).toBe(0);
     const runLock = homePaths(dev).runLock;
     const held = await acquireFileLock(runLock, { command: "test", what: "the warehouse", timeoutSeconds: 0 });
     const outdated = await reader.session("count", count);
