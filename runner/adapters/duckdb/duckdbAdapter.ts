@@ -153,6 +153,10 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
       // A transaction takes its snapshot of an attached database when it first reads it.
       await connection.run(`select 1 from duckdb_tables() where database_name = ${sqlString(this.options.database)} limit 0`);
     };
+    const repin = async () => {
+      await connection.run("rollback").catch(() => undefined);
+      await pin();
+    };
     await connection.run(`use ${database}`);
     await pin();
     return {
@@ -161,15 +165,11 @@ export class DuckDbAdapter extends SessionAdapter implements WarehouseAdapter {
           return await runUserStatements(connection, sql, { allowWrites: false });
         } catch (error) {
           // A runtime error (a failed cast) aborts a DuckDB transaction; later readers then see the state as of now.
-          await connection.run("rollback").catch(() => undefined);
-          await pin().catch(() => undefined);
+          await repin().catch(() => undefined);
           throw error;
         }
       },
-      repin: async () => {
-        await connection.run("rollback").catch(() => undefined);
-        await pin();
-      },
+      repin,
       close: async () => {
         await connection.run("rollback").catch(() => undefined);
         connection.closeSync();
