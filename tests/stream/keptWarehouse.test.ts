@@ -87,6 +87,10 @@ describe("run --watch keeps the warehouse open between runs", { timeout: 180_000
     connection.closeSync();
     instance.closeSync();
 
+    // A runtime error aborts the read server's transaction; it pins a new one, and the next query is answered.
+    const failing = await pulse(["query", "select cast('not a number' as integer) as n", "--home", home]);
+    expect(failing.code).not.toBe(0);
+    expect(failing.stderr).toMatch(/Conversion Error/);
     const before = await pulse(["query", "select count(*) as n from silver.heart_rate", "--format", "json", "--home", home]);
     expect(before.code, before.stderr).toBe(0);
     await landFleet(home, 12);
