@@ -61,6 +61,9 @@ describe("run --watch freshness", { timeout: 120_000 }, () => {
     expect(summary.finishedAt.getTime()).toBeGreaterThanOrEqual(before);
     expect(status.freshnessHistory).toEqual([status.freshnessSeconds]);
     expect(watchStatusLine(summary, status)).toMatch(/freshness \d+\.\ds \(p95 \d+\.\ds\)/);
+    // The run's wall and CPU seconds (bench/pipeline/run.ts reads both from this line).
+    expect(status.lastRun!.cpuSeconds).toBeGreaterThan(0);
+    expect(watchStatusLine(summary, status)).toMatch(/ \| \d+\.\d\ds \(cpu \d+\.\d\ds\) \| /);
   });
 
   it("reports no freshness for replayed messages with historical timestamps", async () => {
