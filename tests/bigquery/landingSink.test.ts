@@ -1,7 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { homePaths } from "../../lib/home.js";
+import { STORAGE_CALL_DEADLINE_MS } from "../../runner/adapters/bigquery/storageWrite.js";
 import { REFERENCE, startCli, waitFor } from "../ingest/helpers.js";
 import { envelope } from "../landing/landingTestHome.js";
 import { GCP, removeTempRoots, startSinkEmulator, tempRoot, type SinkEmulator } from "./sinkTestSetup.js";
@@ -19,9 +21,10 @@ afterAll(() => {
   removeTempRoots();
 });
 
-// An emulator per test: both compare whole bronze tables, and landing sources are named by their relative paths.
+// An emulator per test: each compares whole bronze tables, and landing sources are named by their relative paths.
+// Its data is kept in a file, so that the outage test's restart finds what was committed before it.
 beforeEach(async () => {
-  sink = await startSinkEmulator();
+  sink = await startSinkEmulator({ persist: true });
 });
 
 afterEach(async () => {
@@ -38,6 +41,36 @@ function landFile(root: string, feed: string, name: string, content: string | Bu
   const file = path.join(homePaths(path.join(root, "dev")).landing, feed, name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, content);
+}
+
+/** Files of `landHeartRateFiles`, each 2,500 lines: 2,497 rows and 3 dead letters. */
+const FILES = 8;
+
+/** Heart-rate envelopes with a bad line every 1,000: enough files that a load can be stopped between two of them. */
+function landHeartRateFiles(root: string, prefix: string): void {
+  for (let f = 0; f < FILES; f++) {
+    const lines = Array.from({ length: 2_500 }, (_, i) =>
+      i % 1_000 === 7 ? `bad line ${f}/${i}` : envelope({ offset: i, value: JSON.stringify({ device_id: f, time: 1678410000 + i, heartrate: 60 + (i % 40) }) }),
+    );
+    landFile(root, "kafka_multiplex", `${prefix}-${f}.json`, `${lines.join("\n")}\n`);
+  }
+}
+
+/** The landing files whose rows BigQuery holds. */
+async function committedSources(): Promise<string[]> {
+  const [rows] = await sink.bigquery.query({ query: `SELECT DISTINCT _source FROM \`${GCP}.bronze.kafka_multiplex\`` });
+  return (rows as { _source: string }[]).map((r) => r._source);
+}
+
+/** After `landHeartRateFiles` and a finished load: BigQuery's bronze equals the lake's, each line of each file once. */
+async function expectEachLineOnce(root: string): Promise<void> {
+  expect(pulse(root, ...LANDING).status).toBe(0);
+  expect(await bronzeDifferences(root)).toBeUndefined();
+  const once = (table: string, line: string) =>
+    `SELECT count(*) AS n, count(DISTINCT CONCAT(${table === "dead_letters" ? "source" : "_source"}, '#', CAST(${line} AS STRING))) AS lines FROM \`${GCP}.bronze.${table}\``;
+  const [[rows], [dead]] = await Promise.all([sink.bigquery.query({ query: once("kafka_multiplex", "_source_line") }), sink.bigquery.query({ query: once("dead_letters", "line") })]);
+  expect(rows).toEqual([{ n: FILES * 2_497, lines: FILES * 2_497 }]);
+  expect(dead).toEqual([{ n: FILES * 3, lines: FILES * 3 }]);
 }
 
 describe("pulse ingest --source landing --sink bigquery (Storage Write API on a private emulator)", { timeout: 600_000 }, () => {
@@ -85,25 +118,61 @@ describe("pulse ingest --source landing --sink bigquery (Storage Write API on a 
 
   it("after a SIGKILL part-way through, a re-run commits each file's rows and dead letters exactly once", async () => {
     const root = tempRoot();
-    const files = 8;
-    for (let f = 0; f < files; f++) {
-      const lines = Array.from({ length: 2_500 }, (_, i) =>
-        i % 1_000 === 7 ? `bad line ${f}/${i}` : envelope({ offset: i, value: JSON.stringify({ device_id: f, time: 1678410000 + i, heartrate: 60 + (i % 40) }) }),
-      );
-      landFile(root, "kafka_multiplex", `kill-${f}.json`, `${lines.join("\n")}\n`);
-    }
-    const first = startCli(["ingest", "--source", "landing", "--once", "--sink", "bigquery", "--gcp-project", GCP, "--home", root], sink.env);
+    landHeartRateFiles(root, "kill");
+    const first = startCli([...TO_BIGQUERY, "--home", root], sink.env);
     await waitFor("the first file loaded", async () => /\[1\/8\]/.test(first.output()), 300_000, 20, first);
     first.child.kill("SIGKILL");
     await first.exited;
-    const [before] = await sink.bigquery.query({ query: `SELECT count(DISTINCT _source) AS n FROM \`${GCP}.bronze.kafka_multiplex\`` });
-    expect((before as { n: number }[])[0]!.n).toBeLessThan(files);
+    expect(await committedSources()).not.toHaveLength(FILES);
 
     const second = pulse(root, ...TO_BIGQUERY);
     expect(second.status, second.output).toBe(0);
-    expect(pulse(root, ...LANDING).status).toBe(0);
-    expect(await bronzeDifferences(root)).toBeUndefined();
-    const [counts] = await sink.bigquery.query({ query: `SELECT count(*) AS n, count(DISTINCT CONCAT(_source, '#', CAST(_source_line AS STRING))) AS lines FROM \`${GCP}.bronze.kafka_multiplex\`` });
-    expect(counts).toEqual([{ n: files * 2_497, lines: files * 2_497 }]);
+    await expectEachLineOnce(root);
+  });
+
+  it("when BigQuery goes away part-way through, the load fails in one line within a bounded time having recorded only committed files; once back, a re-run lands each file once", async () => {
+    const root = tempRoot();
+    landHeartRateFiles(root, "outage");
+    const first = startCli([...TO_BIGQUERY, "--home", root], sink.env);
+    await waitFor("the first file loaded", async () => /\[1\/8\]/.test(first.output()), 300_000, 20, first);
+    await sink.emulator.kill();
+    const killed = performance.now();
+    // A lost append connection fails at once (the usual case here: the next file is being appended); a stream call
+    // retries for its deadline plus at most one pause of 5 s (storageWriteOutage.test.ts). The client's own retries
+    // would hold the load 10–20 minutes.
+    const bound = STORAGE_CALL_DEADLINE_MS + 30_000;
+    const exit = await Promise.race([first.exited, sleep(bound).then(() => "still running")]);
+    const seconds = (performance.now() - killed) / 1000;
+    if (exit === "still running") first.child.kill("SIGKILL");
+    expect(exit, first.output()).toBe(1);
+    expect(seconds).toBeLessThan(bound / 1000);
+    const errors = first
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("pulse:"));
+    expect(errors, first.output()).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      new RegExp(
+        `^pulse: ingest --sink bigquery: writing [\\d,]+ row\\(s\\) to ${GCP}\\.bronze\\.(kafka_multiplex|dead_letters) failed: (creating a write stream|opening the append connection|appending rows|finalizing the stream|committing the stream): .+`,
+      ),
+    );
+    expect(first.output()).not.toMatch(/^\s+at /m);
+
+    await sink.emulator.restart();
+    // The manifest may lag BigQuery (a commit confirmed, the process gone before its append) but never lead it.
+    const manifest = fs.readFileSync(path.join(homePaths(path.join(root, "dev")).ingestState, `bigquery-${GCP}.bronze`, "landing-manifest.jsonl"), "utf8");
+    const recorded = manifest
+      .trim()
+      .split("\n")
+      .map((line) => `landing:${(JSON.parse(line) as { path: string }).path}`);
+    const committed = await committedSources();
+    expect(recorded.length).toBeGreaterThan(0);
+    expect(committed).toEqual(expect.arrayContaining(recorded));
+    expect(committed).not.toHaveLength(FILES);
+
+    const second = pulse(root, ...TO_BIGQUERY);
+    expect(second.status, second.output).toBe(0);
+    expect(second.stdout).toMatch(new RegExp(`^landing load: ${FILES - committed.length} loaded, ${recorded.length} already loaded, ${committed.length - recorded.length} recovered`));
+    await expectEachLineOnce(root);
   });
 });

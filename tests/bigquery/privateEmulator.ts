@@ -23,7 +23,16 @@ export interface PrivateEmulator {
    * needs, so forgetting them between steps is test set-up only.
    */
   forgetJobs(project: string): Promise<number>;
+  /** SIGKILL, as a crash or a lost host would take it away: clients see connections refused. */
+  kill(): Promise<void>;
+  /** After `kill`: the emulator again on the same ports, with the tables and committed rows it had when started `persist`. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface PrivateEmulatorOptions {
+  /** Keep the data in a database file of its own, so that `restart` finds it (default: in memory). */
+  persist?: boolean;
 }
 
 const JobList = z.object({ jobs: z.array(z.object({ jobReference: z.object({ jobId: z.string() }) })).nullish() });
@@ -57,16 +66,17 @@ async function emulatorRequest(url: string, method: "GET" | "DELETE"): Promise<R
 }
 
 /**
- * An emulator of the test's own, in memory, on free ports: the emulator serves one request at a time and
- * keeps one project, so a test that compares whole tables must not share it with anything else. The binary
- * is the one `services:up` (the suite's globalSetup) built.
+ * An emulator of the test's own, in memory unless `persist`, on free ports: the emulator serves one request at a
+ * time and keeps one project, so a test that compares whole tables must not share it with anything else. The
+ * binary is the one `services:up` (the suite's globalSetup) built.
  */
-export async function startPrivateEmulator(): Promise<PrivateEmulator> {
+export async function startPrivateEmulator(options: PrivateEmulatorOptions = {}): Promise<PrivateEmulator> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-bq-emulator-"));
   const pidFile = path.join(dir, "emulator.pid");
   const port = await freePort();
   const grpcPort = await freePort();
-  await startBigQueryEmulator({ port, grpcPort, dir, pidFile, persist: false, log: () => undefined });
+  const start = () => startBigQueryEmulator({ port, grpcPort, dir, pidFile, persist: options.persist ?? false, log: () => undefined });
+  await start();
   const host = `http://127.0.0.1:${port}`;
   return {
     host,
@@ -77,6 +87,12 @@ export async function startPrivateEmulator(): Promise<PrivateEmulator> {
       const ids = (JobList.parse(await listed.json()).jobs ?? []).map((j) => j.jobReference.jobId);
       for (const id of ids) await emulatorRequest(`${jobs}/${encodeURIComponent(id)}/delete`, "DELETE");
       return ids.length;
+    },
+    async kill() {
+      await stopService(pidFile, 0, "SIGKILL");
+    },
+    async restart() {
+      await start();
     },
     async stop() {
       await stopService(pidFile, 5_000);
@@ -97,8 +113,8 @@ export interface InitialisedEmulator {
  * A private emulator with the datasets and bronze tables `pulse bigquery init` (the built CLI) creates, for the
  * sink tests and benches that write bronze there. `bigquery init` keeps no local state, so it runs without a home.
  */
-export async function startInitialisedEmulator(): Promise<InitialisedEmulator> {
-  const emulator = await startPrivateEmulator();
+export async function startInitialisedEmulator(options: PrivateEmulatorOptions = {}): Promise<InitialisedEmulator> {
+  const emulator = await startPrivateEmulator(options);
   const env = { ...process.env, BIGQUERY_EMULATOR_HOST: emulator.host, BIGQUERY_STORAGE_EMULATOR_HOST: emulator.grpcHost };
   avoidMetadataServerProbe();
   const cli = path.join(PACKAGE_ROOT, "dist", "cli", "main.js");

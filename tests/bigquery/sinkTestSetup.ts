@@ -6,7 +6,7 @@ import type { BigQuery } from "@google-cloud/bigquery";
 import { BRONZE_TABLE_NAMES } from "../../lake/bronzeTables.js";
 import { BIGQUERY_EMULATOR_PROJECT } from "../../services/bigqueryEmulator.js";
 import { PROJECT } from "../pipeline/pipelineHarness.js";
-import { startInitialisedEmulator, type PrivateEmulator } from "./privateEmulator.js";
+import { startInitialisedEmulator, type PrivateEmulator, type PrivateEmulatorOptions } from "./privateEmulator.js";
 import { bigqueryTableRows, duckdbTableRows, tableDifferences } from "./tableRows.js";
 
 export const GCP = BIGQUERY_EMULATOR_PROJECT;
@@ -29,8 +29,8 @@ export interface SinkEmulator {
   bronzeDifferences(root: string): Promise<string | undefined>;
 }
 
-export async function startSinkEmulator(): Promise<SinkEmulator> {
-  const { emulator, env, bigquery } = await startInitialisedEmulator();
+export async function startSinkEmulator(options: PrivateEmulatorOptions = {}): Promise<SinkEmulator> {
+  const { emulator, env, bigquery } = await startInitialisedEmulator(options);
   const pulse = (root: string, ...args: string[]) => {
     const result = spawnSync(process.execPath, [CLI, ...args, "--home", root], { cwd: PROJECT, env, encoding: "utf8" });
     return { status: result.status, stdout: result.stdout, output: `${result.stdout}${result.stderr}` };

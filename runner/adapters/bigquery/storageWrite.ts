@@ -24,6 +24,41 @@ export function storageEmulatorHost(): { host: string; port: number } | undefine
   return { host: match[1]!, port: Number(match[2]) };
 }
 
+/**
+ * How long one stream call (create, finalize, commit) retries a BigQuery that does not answer before it fails
+ * (pauses of 1 s doubling to 5 s, so it ends at most 5 s past this). The client's own settings retry an unreachable
+ * server for 600 s per call, 1,200 s to create a stream: with the emulator killed between two batches of a landing
+ * load, the load was still waiting, silent, after 90 s; with this deadline it exits 1 after 65–69 s. A minute rides
+ * out a blip; past it the load fails in one line, and the next run resumes from what BigQuery committed. Appends
+ * need no deadline of their own: a lost connection fails them at once, a silent one within the client's keepalive
+ * (30 s ping, 10 s to answer).
+ */
+export const STORAGE_CALL_DEADLINE_MS = 60_000;
+
+/** The Storage Write client's settings for the calls a batch makes, retried as the client does but for `totalMs` at most. */
+function boundedCalls(totalMs: number) {
+  const call = { timeout_millis: totalMs, retry_codes_name: "transient", retry_params_name: "bounded" };
+  return {
+    interfaces: {
+      "google.cloud.bigquery.storage.v1.BigQueryWrite": {
+        retry_codes: { transient: ["DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "UNAVAILABLE"] },
+        retry_params: {
+          bounded: {
+            initial_retry_delay_millis: 1_000,
+            retry_delay_multiplier: 2,
+            max_retry_delay_millis: 5_000,
+            initial_rpc_timeout_millis: 30_000,
+            rpc_timeout_multiplier: 1,
+            max_rpc_timeout_millis: 30_000,
+            total_timeout_millis: totalMs,
+          },
+        },
+        methods: { CreateWriteStream: call, FinalizeWriteStream: call, BatchCommitWriteStreams: call },
+      },
+    },
+  };
+}
+
 /** Real BigQuery caps one AppendRows request at 10 MB; staying well under it leaves room for encoding overhead. */
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
@@ -44,13 +79,19 @@ export class StorageWriter {
     private readonly projectId: string,
   ) {}
 
-  /** Loaded lazily: the client library (gRPC, protobufs) takes a second to import, and only this sink needs it. */
-  static async open(projectId: string): Promise<StorageWriter> {
+  /**
+   * Loaded lazily: the client library (gRPC, protobufs) takes a second to import, and only this sink needs it.
+   * `callDeadlineMs`: STORAGE_CALL_DEADLINE_MS; a test of the deadline sets seconds instead of a minute.
+   */
+  static async open(projectId: string, callDeadlineMs = STORAGE_CALL_DEADLINE_MS): Promise<StorageWriter> {
     avoidMetadataServerProbe();
     const { managedwriter, adapt } = await import("@google-cloud/bigquery-storage");
     const emulator = storageEmulatorHost();
     const { grpc } = await import("google-gax");
-    const client = new managedwriter.WriterClient(emulator ? { projectId, apiEndpoint: emulator.host, port: emulator.port, sslCreds: grpc.credentials.createInsecure() } : { projectId });
+    const clientConfig = boundedCalls(callDeadlineMs);
+    const client = new managedwriter.WriterClient(
+      emulator ? { projectId, clientConfig, apiEndpoint: emulator.host, port: emulator.port, sslCreds: grpc.credentials.createInsecure() } : { projectId, clientConfig },
+    );
     // Retries inside the writer would re-send an append the server may have taken; a failed batch is retried whole instead.
     client.enableWriteRetries(false);
     return new StorageWriter(managedwriter, adapt, client, projectId);
@@ -83,25 +124,29 @@ export class StorageWriter {
     approxRowBytes: (row: StorageRow) => number,
   ): Promise<string> {
     const { client, mw } = this;
-    const streamId = await client.createWriteStream({ streamType: mw.PendingStream, destinationTable: tablePath });
-    const connection = await client.createStreamConnection({ streamId });
+    const streamId = await step("creating a write stream", client.createWriteStream({ streamType: mw.PendingStream, destinationTable: tablePath }));
+    const connection = await step("opening the append connection", client.createStreamConnection({ streamId }));
     const writer = new mw.JSONWriter({ connection, protoDescriptor: this.descriptor(tablePath, columns) });
     try {
-      const pending: ReturnType<typeof writer.appendRows>[] = [];
+      const pending: Promise<AppendResult>[] = [];
       let offset = 0;
       for await (const part of Symbol.asyncIterator in rows ? rows : [rows as readonly StorageRow[]]) {
         for (const chunk of chunksBySize(part, approxRowBytes)) {
-          pending.push(writer.appendRows(chunk as never, offset));
+          const result = writer.appendRows(chunk as never, offset).getResult();
+          // Handled now, awaited below: an append failing (the connection lost) while later parts are still read
+          // must not end the process as an unhandled rejection, with a stack trace instead of this batch's error.
+          result.catch(() => undefined);
+          pending.push(result);
           offset += chunk.length;
         }
       }
-      for (const result of await Promise.all(pending.map((p) => p.getResult()))) {
+      for (const result of await step("appending rows", Promise.all(pending))) {
         if (result.error) throw new Error(`append to ${tablePath} failed: ${result.error.message ?? `code ${result.error.code}`}`);
         if (result.rowErrors && result.rowErrors.length > 0) throw new Error(`append to ${tablePath} rejected ${result.rowErrors.length} row(s): ${result.rowErrors[0]!.message}`);
       }
-      const finalized = await connection.finalize();
+      const finalized = await step("finalizing the stream", connection.finalize());
       if (finalized && Number(finalized.rowCount ?? offset) !== offset) throw new Error(`stream ${streamId} finalized with ${String(finalized.rowCount)} rows, ${offset} sent`);
-      const commit = await client.batchCommitWriteStream({ parent: tablePath, writeStreams: [streamId] });
+      const commit = await step("committing the stream", client.batchCommitWriteStream({ parent: tablePath, writeStreams: [streamId] }));
       const errors = commit.streamErrors ?? [];
       if (errors.length > 0) throw new Error(`commit of ${tablePath} failed: ${errors.map((e) => e.errorMessage).join("; ")}`);
       return streamId;
@@ -113,6 +158,26 @@ export class StorageWriter {
 
   close(): void {
     this.client.close();
+    // The channel too: a call still retrying an unreachable BigQuery (another lane's batch, after the load failed)
+    // then fails at its next attempt instead of holding the process for the rest of its deadline.
+    void this.client.getClient().close();
+  }
+}
+
+type AppendResult = Awaited<ReturnType<ReturnType<ManagedWriter.JSONWriter["appendRows"]>["getResult"]>>;
+
+/**
+ * A Storage Write call's failure as one line naming the call: gRPC's status text, without the log of every
+ * retry the client appends to a call it gave up on (15 copies of the same ECONNREFUSED after 60 s).
+ */
+async function step<T>(what: string, call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const retried = /^Total timeout of API \S+ exceeded (\d+) milliseconds retrying error (?:Error: )?(.*?)\s+before any response was received/s.exec(text);
+    const cause = (retried?.[2] ?? text).replace(/\s*Resolution note:\s*$/, "").replace(/\s+/g, " ");
+    throw new Error(retried ? `${what}: no answer within ${Number(retried[1]) / 1000} s (${cause})` : `${what}: ${cause}`);
   }
 }
 
