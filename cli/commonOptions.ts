@@ -80,8 +80,8 @@ export const DEFAULT_BROKERS = ["127.0.0.1:9092"];
 export const brokersOption = () => new Option("--brokers <host:port,...>", "Kafka bootstrap servers").argParser(brokerList).default(DEFAULT_BROKERS, DEFAULT_BROKERS.join(","));
 export const topicPrefixOption = () => new Option("--topic-prefix <prefix>", "topics are <prefix>user_info, <prefix>bpm, <prefix>workout").default("");
 export const pubsubProjectOption = () => new Option("--project-id <id>", "Pub/Sub project (the emulator: PUBSUB_EMULATOR_HOST)").env("PUBSUB_PROJECT_ID").argParser(nonEmpty).default("pulse-local");
-export const DEFAULT_SUBSCRIPTION_PREFIX = "pulse-";
-export const subscriptionPrefixOption = () => new Option("--subscription-prefix <prefix>", "Pub/Sub subscriptions are <prefix><feed>").default(DEFAULT_SUBSCRIPTION_PREFIX);
+// No default value here: it depends on --env (environments/streamNames.ts), which the action resolves.
+export const subscriptionPrefixOption = () => new Option("--subscription-prefix <prefix>", "Pub/Sub subscriptions are <prefix><feed> (default: pulse-, outside dev pulse-<env>-)");
 
 /** The flags among `names` given on the command line (not from a default or the environment). */
 export function givenFlags(command: AnyCommand, names: string[]): string[] {

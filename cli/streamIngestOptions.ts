@@ -1,6 +1,7 @@
 import type { Command, OptionValues } from "@commander-js/extra-typings";
 import type { IngestWorkerSpec } from "../ingest/worker/protocol.js";
 import { kafkaTopicBindings, pubsubSubscriptionBindings } from "../ingest/streamBindings.js";
+import { streamNames } from "../environments/streamNames.js";
 import { UserError } from "../lib/errors.js";
 import { type AnyCommand, brokersOption, givenFlags, pubsubProjectOption, rejectFlags, subscriptionPrefixOption, topicPrefixOption } from "./commonOptions.js";
 import { nonEmpty, nonEmptyList, wholeNumber } from "./flagValues.js";
@@ -10,7 +11,7 @@ export function withStreamIngestOptions<Args extends unknown[], Opts extends Opt
   return (
     command
       .addOption(brokersOption())
-      .option("--group <group>", "Kafka consumer group", nonEmpty, "pulse-ingest")
+      .option("--group <group>", "Kafka consumer group (default: pulse-ingest, outside dev pulse-ingest-<env>)", nonEmpty)
       .addOption(topicPrefixOption())
       .option("--topics <feed|name=feed,...>", "Kafka: only these feeds (bpm,workout), or topic names for feeds (my-hr=bpm)", nonEmptyList)
       .addOption(pubsubProjectOption())
@@ -29,15 +30,16 @@ export function withStreamIngestOptions<Args extends unknown[], Opts extends Opt
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 type StreamIngestFlags = ReturnType<ReturnType<typeof withStreamIngestOptions<[], {}>>["opts"]>;
 
-/** The typed options of the chosen source's service; refuses the other source's flags. */
-export function streamIngestSpec(source: "kafka" | "pubsub", home: string, flags: StreamIngestFlags, command: AnyCommand): IngestWorkerSpec {
+/** The typed options of the chosen source's service in `environment`; refuses the other source's flags. */
+export function streamIngestSpec(source: "kafka" | "pubsub", home: string, environment: string, flags: StreamIngestFlags, command: AnyCommand): IngestWorkerSpec {
+  const names = streamNames(environment);
   const batching = { maxBatch: flags.maxBatch, flushMs: flags.flushMs, progressMs: flags.progressInterval * 1000 };
   if (source === "kafka") {
     rejectFlags(command, ["projectId", "subscriptions", "subscriptionPrefix"], "--source kafka");
-    return { source, options: { home, brokers: flags.brokers, group: flags.group, topics: kafkaTopicBindings(flags.topicPrefix, flags.topics), ...batching } };
+    return { source, options: { home, brokers: flags.brokers, group: flags.group ?? names.kafkaGroup, topics: kafkaTopicBindings(flags.topicPrefix, flags.topics), ...batching } };
   }
   rejectFlags(command, ["topics", "brokers", "group"], "--source pubsub (subscriptions are its groups)");
   if (givenFlags(command, ["subscriptions", "subscriptionPrefix"]).length === 2) throw new UserError("give --subscriptions or --subscription-prefix, not both");
-  const subscriptions = pubsubSubscriptionBindings({ subscriptions: flags.subscriptions, subscriptionPrefix: flags.subscriptionPrefix, topicPrefix: flags.topicPrefix });
+  const subscriptions = pubsubSubscriptionBindings({ subscriptions: flags.subscriptions, subscriptionPrefix: flags.subscriptionPrefix ?? names.subscriptionPrefix, topicPrefix: flags.topicPrefix });
   return { source, options: { home, projectId: flags.projectId, subscriptions, ...batching } };
 }

@@ -27,12 +27,19 @@ export async function openPubSub(projectId: string): Promise<PubSub> {
 /**
  * Creates the topic and the subscription if missing. The emulator starts empty and drops messages
  * published to a topic with no subscription, so both the producer and the ingest service call this.
- * Returns true when it created the subscription.
+ * Returns true when it created the subscription. A subscription of that name on another topic is refused: the
+ * names do not carry the topic prefix, and reading it would quietly ingest some other topic's messages.
  */
 export async function ensureSubscription(pubsub: PubSub, subscription: string, topic: string): Promise<boolean> {
-  const [exists] = await pubsub.subscription(subscription).exists();
-  if (exists) return false;
   const t = pubsub.topic(topic);
+  const [exists] = await pubsub.subscription(subscription).exists();
+  if (exists) {
+    const [metadata] = await pubsub.subscription(subscription).getMetadata();
+    if (metadata.topic !== t.name) {
+      throw new UserError(`Pub/Sub subscription '${subscription}' reads topic '${String(metadata.topic).split("/").pop()}', not '${topic}': give another --subscription-prefix, or delete it`);
+    }
+    return false;
+  }
   const [topicExists] = await t.exists();
   if (!topicExists) await t.create().catch(ignoreAlreadyExists);
   await t.createSubscription(subscription, { ackDeadlineSeconds: 60 }).catch(ignoreAlreadyExists);

@@ -6,7 +6,7 @@ import { loadLandingOnce } from "../../ingest/landing/loadLanding.js";
 import { durationMs } from "../../lib/duration.js";
 import { UserError } from "../../lib/errors.js";
 import { LANDING_FEEDS } from "../../lib/feeds.js";
-import { brokersOption, homeOf, homeOption, projectDirOf, projectOption, rejectFlags } from "../commonOptions.js";
+import { brokersOption, envOf, homeOf, homeOption, projectDirOf, projectOption, rejectFlags } from "../commonOptions.js";
 import { EXIT, type DefineCommand } from "../program.js";
 import { checkedBy, nonEmpty, nonEmptyList, wholeNumber } from "../flagValues.js";
 import { streamIngestSpec, withStreamIngestOptions } from "../streamIngestOptions.js";
@@ -43,7 +43,8 @@ export const define: DefineCommand = (command, exit) => {
     .addOption(projectOption())
     .addOption(homeOption())
     .action(async (flags, self) => {
-      const home = homeOf(self, projectDirOf(flags), { writes: "ingest" });
+      const projectDir = projectDirOf(flags);
+      const home = homeOf(self, projectDir, { writes: "ingest" });
       if (flags.source === undefined) throw new UserError("ingest: --source is required (landing, postgres, kafka or pubsub)");
       if (flags.sink === "bigquery" && !flags.gcpProject) throw new UserError("ingest --sink bigquery needs --gcp-project PROJECT_ID (on the emulator: pulse-local)");
       if (flags.sink === "lake") rejectFlags(self, ["gcpProject", "bigqueryDataset"], "--sink lake");
@@ -93,7 +94,7 @@ export const define: DefineCommand = (command, exit) => {
       if (flags.once) throw new UserError(`--once applies to --source landing and postgres; --source ${flags.source} runs until stopped`);
       const source = flags.source;
       const log = (line: string) => process.stderr.write(`ingest ${source}: ${line}\n`);
-      const spec = streamIngestSpec(source, home, flags, self);
+      const spec = streamIngestSpec(source, home, envOf(self, projectDir).name, flags, self);
       if (sink.kind === "bigquery") await (await import("../../ingest/sink/bigqueryBronzeTarget.js")).checkBigQueryBronze(sink);
       const service = await startStreamIngest({ ...spec, options: { ...spec.options, sink } } as typeof spec, log);
       exit(await runUntilSignal(service, log));

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { Option, type Command } from "@commander-js/extra-typings";
+import { streamNames } from "../../environments/streamNames.js";
 import { UserError } from "../../lib/errors.js";
 import { SOURCE_FEEDS, type SourceFeed } from "../../produce/dataSetLayout.js";
 import type { ProducerRecord } from "../../produce/producerRecord.js";
@@ -10,7 +11,7 @@ import { produceToKafka } from "../../produce/toKafka.js";
 import { produceToPubsub } from "../../produce/toPubsub.js";
 import { DEFAULT_START, startDateSchema, startOfDay, type SyntheticConfig } from "../../produce/synthetic/config.js";
 import { syntheticToLanding } from "../../produce/synthetic/toLanding.js";
-import { brokersOption, homeOf, homeOption, projectDirOf, projectOption, pubsubProjectOption, rejectFlags, subscriptionPrefixOption, topicPrefixOption } from "../commonOptions.js";
+import { brokersOption, envOf, homeOf, homeOption, projectDirOf, projectOption, pubsubProjectOption, rejectFlags, subscriptionPrefixOption, topicPrefixOption } from "../commonOptions.js";
 import { checkedBy, wholeNumber } from "../flagValues.js";
 import type { DefineCommand } from "../program.js";
 
@@ -104,7 +105,7 @@ export const define: DefineCommand = (command, exit) =>
     const sent = await produceToPubsub(source(), {
       projectId: flags.projectId,
       topicPrefix: flags.topicPrefix,
-      subscriptionPrefix: flags.subscriptionPrefix,
+      subscriptionPrefix: flags.subscriptionPrefix ?? streamNames(envOf(self, projectDirOf(flags)).name).subscriptionPrefix,
       rate: flags.rate,
       progressMs: 1000,
       log: (line) => process.stderr.write(`${line}\n`),

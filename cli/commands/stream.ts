@@ -29,7 +29,7 @@ export const define: DefineCommand = (command, exit) =>
       const home = homeOf(self, projectDir, { writes: "stream" });
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const source = flags.source;
-      const spec = source === "landing" ? undefined : streamIngestSpec(source, home, flags, self);
+      const spec = source === "landing" ? undefined : streamIngestSpec(source, home, env.name, flags, self);
       exit(
         await runStreamJob({
           startIngest: spec ? () => startStreamIngest(spec, (line) => log(`ingest ${source}: ${line}`)) : undefined,

@@ -51,16 +51,21 @@ export function numberedRowsSql(scan: LandingScan, read: (paths: string, filenam
       .join("\n      UNION ALL ");
   }
   const paths = `[${scan.files.map((f) => sqlString(f.absolute)).join(", ")}]`;
+  const numbered = `${read(paths, ", filename = true")} WITH ORDINALITY AS numbered(${columns.join(", ")}, filename, n)`;
   const counts = scan.lineCounts;
+  if (counts === undefined) {
+    const sources = scan.files.map((f) => `(${sqlString(f.absolute)}, ${sqlString(f.source)})`).join(", ");
+    return `SELECT ${columns.join(", ")}, n - min(n) OVER (PARTITION BY filename) + 1 AS line, sources._source
+      FROM ${numbered}
+      INNER JOIN (VALUES ${sources}) AS sources(filename, _source) USING (filename)`;
+  }
   let before = 0;
-  const linesBefore = scan.files.map((_, i) => {
-    const at = before;
-    before += counts?.[i] ?? 0;
-    return at;
+  const sources = scan.files.map((f, i) => {
+    const linesBefore = before;
+    before += counts[i]!;
+    return `(${sqlString(f.absolute)}, ${sqlString(f.source)}, ${linesBefore})`;
   });
-  const sources = scan.files.map((f, i) => `(${sqlString(f.absolute)}, ${sqlString(f.source)}, ${linesBefore[i]})`).join(", ");
-  const line = counts === undefined ? "n - min(n) OVER (PARTITION BY filename) + 1" : "n - sources.lines_before";
-  return `SELECT ${columns.join(", ")}, ${line} AS line, sources._source
-      FROM ${read(paths, ", filename = true")} WITH ORDINALITY AS numbered(${columns.join(", ")}, filename, n)
+  return `SELECT ${columns.join(", ")}, n - sources.lines_before AS line, sources._source
+      FROM ${numbered}
       INNER JOIN (VALUES ${sources}) AS sources(filename, _source, lines_before) USING (filename)`;
 }

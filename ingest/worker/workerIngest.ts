@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { UserError } from "../../lib/errors.js";
 import type { IngestService } from "../ingestService.js";
 import type { IngestWorkerSpec, MainToWorker, WorkerToMain } from "./protocol.js";
 
@@ -52,7 +53,7 @@ export function startIngestWorker(spec: IngestWorkerSpec, log: (line: string) =>
           });
           return;
         case "failed":
-          die(new Error(message.message));
+          die(message.userExitCode === undefined ? new Error(message.message) : new UserError(message.message, message.userExitCode));
           return;
         case "stopped":
           onStopped?.(message.ok);

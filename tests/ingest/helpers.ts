@@ -93,11 +93,11 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ""}${output}`);
 }
 
-/** Runs SQL over the lake's Parquet files; `{kafka_multiplex}` and `{dead_letters}` expand to read_parquet calls. */
-export async function lakeQuery(home: string, sql: string): Promise<Record<string, unknown>[]> {
+/** Runs SQL over an environment's lake Parquet files; `{kafka_multiplex}` and `{dead_letters}` expand to read_parquet calls. */
+export async function lakeQuery(home: string, sql: string, env = "dev"): Promise<Record<string, unknown>[]> {
   let text = sql;
   for (const table of ["kafka_multiplex", "dead_letters"]) {
-    const folder = path.join(home, "dev", "lake", "bronze", table);
+    const folder = path.join(home, env, "lake", "bronze", table);
     const files = (await readdir(folder).catch(() => [] as string[])).filter((f) => f.endsWith(".parquet"));
     const parquet = `read_parquet([${files.map((f) => `'${path.join(folder, f)}'`).join(", ")}], union_by_name = true)`;
     const source = files.length === 0 ? `(SELECT NULL AS x WHERE false)` : bronzeFilesAsRead(table, parquet);
@@ -114,10 +114,10 @@ export async function lakeQuery(home: string, sql: string): Promise<Record<strin
   }
 }
 
-export async function multiplexCount(home: string): Promise<number> {
-  const files = await readdir(path.join(home, "dev", "lake", "bronze", "kafka_multiplex")).catch(() => [] as string[]);
+export async function multiplexCount(home: string, env = "dev"): Promise<number> {
+  const files = await readdir(path.join(home, env, "lake", "bronze", "kafka_multiplex")).catch(() => [] as string[]);
   if (!files.some((f) => f.endsWith(".parquet") && f !== "_empty.parquet")) return 0;
-  const [row] = await lakeQuery(home, "SELECT count(*) AS n FROM {kafka_multiplex}");
+  const [row] = await lakeQuery(home, "SELECT count(*) AS n FROM {kafka_multiplex}", env);
   return Number(row?.n ?? 0);
 }
 
@@ -147,14 +147,14 @@ export async function committedOffsets(group: string, topics: string[], brokers 
   }
 }
 
-/** Sends raw bytes to a topic (the producer sink only sends text payloads, poison needs arbitrary bytes). */
-export async function sendRaw(topic: string, values: (string | Buffer)[]): Promise<void> {
+/** Sends raw bytes to a topic (the producer sink only sends text payloads, poison needs arbitrary bytes), keyed by index. */
+export async function sendRaw(topic: string, values: (string | Buffer)[], partitions = 1): Promise<void> {
   const kafka = kafkaClient();
   const admin = kafka.admin();
   const producer = kafka.producer();
   await Promise.all([admin.connect(), producer.connect()]);
   try {
-    await ensureTopicsReady(admin, [{ topic, numPartitions: 1 }]);
+    await ensureTopicsReady(admin, [{ topic, numPartitions: partitions }]);
     await producer.send({ topic, messages: values.map((value, i) => ({ key: String(i), value })) });
   } finally {
     await Promise.all([admin.disconnect(), producer.disconnect()]);

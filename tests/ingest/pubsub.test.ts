@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { ensureSubscription, openPubSub } from "../../lib/pubsubClient.js";
 import { produceToPubsub } from "../../produce/toPubsub.js";
 import { replayRecords } from "../../produce/replay.js";
 import type { ProducerRecord } from "../../produce/producerRecord.js";
 import { PUBSUB_EMULATOR_HOST, REFERENCE, SET1, SET1_TOTAL, inBackground, lakeQuery, multiplexCount, startCli, tempHome, topicCounts, uniquePrefix, waitFor } from "./helpers.js";
+import { projectWithEnvironments } from "./environmentProject.js";
 
 const PROJECT = "pulse-tests";
 const quiet = () => undefined;
@@ -73,5 +75,47 @@ describe("pulse ingest --source pubsub (emulator)", { timeout: 300_000 }, () => 
     expect(row!.ids).toBe(20_000);
     expect(row!.payloads).toBe(20_000);
     expect(Number(row!.n)).toBeGreaterThanOrEqual(20_000);
+  });
+
+  it("gives each environment, with no --subscription-prefix, subscriptions of its own: both get every message", async () => {
+    const home = await tempHome();
+    const { project, envs } = await projectWithEnvironments(2);
+    const prefix = uniquePrefix("ps-envs");
+    // Subscribers of one subscription split its messages: sharing one, each environment's bronze would miss the rest.
+    const services = envs.map((env) =>
+      startCli(["ingest", "--source", "pubsub", "--project-id", PROJECT, "--topic-prefix", prefix, "--project", project, "--env", env, "--home", home, "--progress-interval", "1"]),
+    );
+    try {
+      for (const [i, env] of envs.entries()) await waitFor(`${env}'s subscriptions`, async () => services[i]!.output().includes(`created subscription pulse-${env}-workout`), 60_000, 200, services[i]);
+      const sent = await produceToPubsub(heartRates(2000), { projectId: PROJECT, topicPrefix: prefix, subscriptionPrefix: `pulse-${envs[0]}-`, rate: 5000, progressMs: 60_000, log: quiet });
+      expect(sent).toBe(2000);
+      const distinctIds = async (env: string) => Number((await lakeQuery(home, "SELECT count(DISTINCT message_id) AS n FROM {kafka_multiplex}", env))[0]?.n);
+      for (const [i, env] of envs.entries()) await waitFor(`every message in ${env}'s bronze`, async () => (await distinctIds(env)) >= 2000, 120_000, 500, services[i]);
+      for (const env of envs) expect(await distinctIds(env)).toBe(2000);
+    } finally {
+      for (const service of services) service.child.kill("SIGTERM");
+    }
+    expect(await Promise.all(services.map((s) => s.exited))).toEqual([0, 0]);
+  });
+
+  it("refuses, in one line and exit 2, a subscription of its name that reads another topic, and a missing emulator", async () => {
+    const home = await tempHome();
+    const prefix = uniquePrefix("ps-other");
+    const pubsub = await openPubSub(PROJECT);
+    try {
+      await ensureSubscription(pubsub, `${prefix}sub-bpm`, `${prefix}elsewhere-bpm`);
+    } finally {
+      await pubsub.close();
+    }
+    const refused = startCli(ingestArgs(home, prefix));
+    expect(await refused.exited).toBe(2);
+    expect(refused.output()).toContain(`pulse: Pub/Sub subscription '${prefix}sub-bpm' reads topic '${prefix}elsewhere-bpm', not '${prefix}bpm'`);
+    expect(refused.output()).not.toMatch(/internal error|\n\s+at /);
+
+    // Failures inside the ingest worker keep their one-line form across the thread boundary.
+    const offline = startCli(ingestArgs(home, prefix), { PUBSUB_EMULATOR_HOST: "", GOOGLE_APPLICATION_CREDENTIALS: "/nonexistent/credentials.json" });
+    expect(await offline.exited).toBe(2);
+    expect(offline.output()).toContain("pulse: Pub/Sub: PUBSUB_EMULATOR_HOST is not set and no Google credentials were found");
+    expect(offline.output()).not.toMatch(/internal error|\n\s+at /);
   });
 });
