@@ -8,8 +8,19 @@ const reading = (device: number, i: number) => JSON.stringify({ device_id: devic
 
 async function recreate(admin: Admin, topic: string, partitions: number): Promise<void> {
   await admin.deleteTopics({ topics: [topic], timeout: 20_000 });
-  // Deletion is asynchronous on the broker: creating again too early answers "topic already exists".
-  await waitFor(`${topic} deleted`, async () => !(await admin.listTopics()).includes(topic), 30_000, 250);
+  // Deletion is asynchronous on the broker: creating again too early answers "topic already exists". Under a running
+  // ingest the topic may never be seen gone: the consumer's next metadata request creates it again at once
+  // (auto.create.topics.enable, as on this broker), with every partition empty. A CI run timed out here that way.
+  await waitFor(
+    `${topic} deleted`,
+    async () => {
+      if (!(await admin.listTopics()).includes(topic)) return true;
+      const offsets = await admin.fetchTopicOffsets(topic).catch(() => undefined);
+      return offsets !== undefined && offsets.every((p) => p.high === "0");
+    },
+    30_000,
+    250,
+  );
   await waitFor(
     `${topic} created again`,
     async () => {
