@@ -32,11 +32,20 @@ export async function openPubSub(projectId: string): Promise<PubSub> {
  */
 export async function ensureSubscription(pubsub: PubSub, subscription: string, topic: string): Promise<boolean> {
   const t = pubsub.topic(topic);
-  const [exists] = await pubsub.subscription(subscription).exists();
-  if (exists) {
-    const [metadata] = await pubsub.subscription(subscription).getMetadata();
-    if (metadata.topic !== t.name) {
-      throw new UserError(`Pub/Sub subscription '${subscription}' reads topic '${String(metadata.topic).split("/").pop()}', not '${topic}': give another --subscription-prefix, or delete it`);
+  // One call both ways: the client's exists() is this getMetadata with NOT_FOUND (5) read as false.
+  const existing = await pubsub
+    .subscription(subscription)
+    .getMetadata()
+    .then(
+      ([metadata]) => metadata,
+      (error: { code?: number }) => {
+        if (error.code === 5) return undefined;
+        throw error;
+      },
+    );
+  if (existing) {
+    if (existing.topic !== t.name) {
+      throw new UserError(`Pub/Sub subscription '${subscription}' reads topic '${String(existing.topic).split("/").pop()}', not '${topic}': give another --subscription-prefix, or delete it`);
     }
     return false;
   }
