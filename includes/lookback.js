@@ -25,8 +25,12 @@ function lookbackSeconds() {
 }
 
 // The bound itself: the `_ingested_at` after which inputs must be (re)read for the table `selfTable`.
-// An empty table (it exists but nothing was loaded yet) reads everything.
+// An empty table (it exists but nothing was loaded yet) reads everything. DuckDB's form reads the newest value
+// without scanning the column (dialect.newestValue); BigQuery's is the plain aggregate.
 function sinceQuery(selfTable) {
+  if (dialect.isDuckdb) {
+    return `COALESCE(${dialect.minusSeconds(dialect.newestValue("_ingested_at", selfTable), lookbackSeconds())}, ${EPOCH})`;
+  }
   return `(SELECT COALESCE(${dialect.minusSeconds("MAX(_ingested_at)", lookbackSeconds())}, ${EPOCH}) FROM ${selfTable})`;
 }
 
