@@ -86,9 +86,7 @@ function minusSeconds(ts, seconds) {
 // maxima and stops early: on the pipeline bench's +2.5% run, MAX(end_time) of silver.workout_bpm's 8.3M rows took
 // 31 ms inside the run, the top row 1.2 ms.
 function newestValue(column, table) {
-  return isDuckdb
-    ? `(SELECT ${column} FROM ${table} WHERE ${column} IS NOT NULL ORDER BY ${column} DESC LIMIT 1)`
-    : `(SELECT MAX(${column}) FROM ${table})`;
+  return isDuckdb ? `(SELECT ${column} FROM ${table} WHERE ${column} IS NOT NULL ORDER BY ${column} DESC LIMIT 1)` : `(SELECT MAX(${column}) FROM ${table})`;
 }
 
 // A derived table with one DATE column `date`, every day from start to end inclusive.
