@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "../../lib/duckdb.js";
 import { acquireFileLock, lockWanted, wantLock } from "../../lib/fileLock.js";
 import { homePaths } from "../../lib/home.js";
+import { readCommitClock } from "../../lake/commitClock.js";
 import { WarehouseReader } from "../../serve/warehouseReader.js";
 import { pulse, REPO } from "../runner/helpers.js";
 import { tempHome } from "../pipeline/pipelineHarness.js";
@@ -94,10 +95,17 @@ describe("run --watch keeps the warehouse open between runs", { timeout: 180_000
     const before = await pulse(["query", "select count(*) as n from silver.heart_rate", "--format", "json", "--home", home]);
     expect(before.code, before.stderr).toBe(0);
     await landFleet(home, 12);
-    // A run that started after the second fleet was in the lake (the first line to come may be of a run started
-    // before), then a query answered by the watcher's read server.
-    const { index } = await watcher.line(() => true, watcher.lines.length);
-    await watcher.line(() => true, index + 1);
+    // Waits for a run that read the lake at or after the second fleet's commit, as the watcher's read server
+    // reports it. Counting status lines is not enough: on a loaded machine a run may end with no idle time, and its
+    // line can reach this process after the landing's exit, so the next run may have started before the commit.
+    const landed = await readCommitClock(homePaths(path.join(home, "dev")));
+    const sawLanding = async () => {
+      const runs = await pulse(["query", `select count(*) as n from pulse_meta.runs where lake_snapshot >= ${landed}`, "--format", "json", "--home", home]);
+      expect(runs.code, runs.stderr).toBe(0);
+      return (JSON.parse(runs.stdout) as { n: number }[])[0]!.n > 0;
+    };
+    let nextLine = watcher.lines.length;
+    while (!(await sawLanding())) nextLine = (await watcher.line(() => true, nextLine)).index + 1;
     const after = await pulse(["query", "select count(*) as n from silver.heart_rate", "--format", "json", "--home", home]);
     expect(after.code, after.stderr).toBe(0);
     const count = (text: string) => Number((JSON.parse(text) as { n: number }[])[0]!.n);
