@@ -76,6 +76,8 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
     const concurrency = Math.max(1, Math.min(options.concurrency ?? Math.min(os.availableParallelism(), 4), units.length));
     const writers = [writer, ...(await Promise.all(Array.from({ length: concurrency - 1 }, () => writer!.fork())))];
     let next = 0;
+    // Once a lane fails the load fails: the others take no new unit (a BigQuery outage would fail each in turn).
+    let failed = false;
     try {
       await Promise.all(
         writers.map(async (laneWriter) => {
@@ -87,8 +89,12 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
             heartbeatSeconds: options.heartbeatSeconds ?? 5,
             emit: tally.emit,
           };
-          for (let index = next++; index < units.length; index = next++) {
-            for (const outcome of await loadLandingUnit(unitContext, units[index]!)) {
+          for (let index = next++; !failed && index < units.length; index = next++) {
+            const outcomes = await loadLandingUnit(unitContext, units[index]!).catch((error: unknown) => {
+              failed = true;
+              throw error;
+            });
+            for (const outcome of outcomes) {
               const { file } = outcome;
               if (outcome.kind === "loaded") tally.loaded(file.relative, file.feed, outcome.rows, outcome.deadLetters, outcome.seconds);
               else if (outcome.kind === "quarantined") tally.quarantined(file.relative, outcome.reason, outcome.to);

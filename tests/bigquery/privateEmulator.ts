@@ -9,7 +9,7 @@ import { avoidMetadataServerProbe } from "../../lib/googleAuth.js";
 import { PACKAGE_ROOT } from "../../lib/home.js";
 import { sleep } from "../../lib/sleep.js";
 import { BIGQUERY_EMULATOR_PROJECT, startBigQueryEmulator } from "../../services/bigqueryEmulator.js";
-import { stopService } from "../../services/process.js";
+import { livePid, stopService } from "../../services/process.js";
 
 export interface PrivateEmulator {
   /** For BIGQUERY_EMULATOR_HOST: @google-cloud/bigquery takes the base URL, scheme included. */
@@ -27,6 +27,10 @@ export interface PrivateEmulator {
   kill(): Promise<void>;
   /** After `kill`: the emulator again on the same ports, with the tables and committed rows it had when started `persist`. */
   restart(): Promise<void>;
+  /** SIGSTOP, as a hung server or a network partition takes it away: connections stay open and nothing answers. */
+  freeze(): void;
+  /** SIGCONT after `freeze`. */
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -93,6 +97,13 @@ export async function startPrivateEmulator(options: PrivateEmulatorOptions = {})
     },
     async restart() {
       await start();
+    },
+    freeze() {
+      process.kill(livePid(pidFile)!.pid, "SIGSTOP");
+    },
+    thaw() {
+      const record = livePid(pidFile);
+      if (record) process.kill(record.pid, "SIGCONT");
     },
     async stop() {
       await stopService(pidFile, 5_000);

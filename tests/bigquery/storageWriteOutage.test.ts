@@ -14,6 +14,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  bigquery?.emulator.thaw();
   if (storageHost === undefined) delete process.env.BIGQUERY_STORAGE_EMULATOR_HOST;
   else process.env.BIGQUERY_STORAGE_EMULATOR_HOST = storageHost;
   await bigquery?.emulator.stop();
@@ -63,4 +64,24 @@ describe("StorageWriter when BigQuery goes away between two batches", () => {
       writer.close();
     }
   });
+
+  // A server that stops answering while the connection stays open (hung, or cut off without a reset): no error ever
+  // reaches the append, and without a deadline of its own the batch, and the load with it, waited on. A fresh-clone
+  // CI run's landing load printed its failure (another lane's lost connection) and then ran on for over 130 s.
+  it("fails a batch whose appends get no answer within the call deadline, in one line", async () => {
+    const writer = await StorageWriter.open(BIGQUERY_EMULATOR_PROJECT, DEADLINE_MS);
+    const emulator = bigquery.emulator;
+    async function* parts(): AsyncIterable<StorageRow[]> {
+      yield [{ reason: "part 1" }];
+      emulator.freeze();
+      yield [{ reason: "part 2" }];
+    }
+    try {
+      const started = performance.now();
+      await expect(writer.appendBatch(writer.tablePath("bronze", "dead_letters"), COLUMNS, parts(), () => 32)).rejects.toThrow(/^appending rows: no answer within 2 s$/);
+      expect((performance.now() - started) / 1000).toBeLessThan(DEADLINE_MS / 1000 + 4);
+    } finally {
+      writer.close();
+    }
+  }, 60_000);
 });

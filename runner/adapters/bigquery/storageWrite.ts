@@ -29,9 +29,10 @@ export function storageEmulatorHost(): { host: string; port: number } | undefine
  * (pauses of 1 s doubling to 5 s, so it ends at most 5 s past this). The client's own settings retry an unreachable
  * server for 600 s per call, 1,200 s to create a stream: with the emulator killed between two batches of a landing
  * load, the load was still waiting, silent, after 90 s; with this deadline it exits 1 after 65–69 s. A minute rides
- * out a blip; past it the load fails in one line, and the next run resumes from what BigQuery committed. Appends
- * need no deadline of their own: a lost connection fails them at once, a silent one within the client's keepalive
- * (30 s ping, 10 s to answer).
+ * out a blip; past it the load fails in one line, and the next run resumes from what BigQuery committed. Once a
+ * batch's last part is sent, its appends fail after as long without any answer: a lost connection fails them at
+ * once, but a server that stops answering held a batch 42 s (the connection's keepalive), and a fresh-clone CI run's
+ * landing load ran on for over 130 s after it had failed.
  */
 export const STORAGE_CALL_DEADLINE_MS = 60_000;
 
@@ -77,6 +78,7 @@ export class StorageWriter {
     private readonly adapt: typeof Adapt,
     private readonly client: ManagedWriter.WriterClient,
     private readonly projectId: string,
+    private readonly callDeadlineMs: number,
   ) {}
 
   /**
@@ -94,7 +96,7 @@ export class StorageWriter {
     );
     // Retries inside the writer would re-send an append the server may have taken; a failed batch is retried whole instead.
     client.enableWriteRetries(false);
-    return new StorageWriter(managedwriter, adapt, client, projectId);
+    return new StorageWriter(managedwriter, adapt, client, projectId, callDeadlineMs);
   }
 
   /** `projects/<p>/datasets/<d>/tables/<t>`. */
@@ -140,7 +142,7 @@ export class StorageWriter {
           offset += chunk.length;
         }
       }
-      for (const result of await step("appending rows", Promise.all(pending))) {
+      for (const result of await step("appending rows", allAnswered(pending, this.callDeadlineMs))) {
         if (result.error) throw new Error(`append to ${tablePath} failed: ${result.error.message ?? `code ${result.error.code}`}`);
         if (result.rowErrors && result.rowErrors.length > 0) throw new Error(`append to ${tablePath} rejected ${result.rowErrors.length} row(s): ${result.rowErrors[0]!.message}`);
       }
@@ -178,6 +180,28 @@ async function step<T>(what: string, call: Promise<T>): Promise<T> {
     const retried = /^Total timeout of API \S+ exceeded (\d+) milliseconds retrying error (?:Error: )?(.*?)\s+before any response was received/s.exec(text);
     const cause = (retried?.[2] ?? text).replace(/\s*Resolution note:\s*$/, "").replace(/\s+/g, " ");
     throw new Error(retried ? `${what}: no answer within ${Number(retried[1]) / 1000} s (${cause})` : `${what}: ${cause}`);
+  }
+}
+
+/**
+ * Every append's answer, or a failure once `ms` pass with appends outstanding and none answered. Silence, not the
+ * whole wait, is bounded: a large file's appends are queued faster than a slow link sends them, and each answer
+ * that arrives shows the server is still there.
+ */
+async function allAnswered<T>(appends: readonly Promise<T>[], ms: number): Promise<T[]> {
+  let timer: NodeJS.Timeout | undefined;
+  let fail: (error: Error) => void = () => undefined;
+  const silence = new Promise<never>((_, reject) => (fail = reject));
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fail(new Error(`no answer within ${ms / 1000} s`)), ms);
+  };
+  arm();
+  for (const append of appends) append.then(arm, arm);
+  try {
+    return await Promise.race([Promise.all(appends), silence]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
