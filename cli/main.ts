@@ -17,7 +17,11 @@ runPulse(process.argv.slice(2)).then(
     // Exits once the line is written rather than when nothing is left to run: work the failure made pointless (a
     // landing load's other lanes, a client's retry timers) kept a failed `ingest --sink bigquery` running over 130 s
     // after this line. pulse's writes are made to survive a kill at any point (the SIGKILL tests of the landing
-    // load, the lake commit and the stream ingest), so stopping here loses nothing.
-    process.stderr.write(`pulse: ${message}\n`, () => process.exit(exitCode));
+    // load, the lake commit and the stream ingest), so stopping here loses nothing. At once when the write was
+    // synchronous (files, terminals, and pipes on Linux): exiting from the write's callback, a failed load still ran
+    // on for over 130 s in 1 of 4 runs, silent, as if another lane's callbacks, which run first, blocked the thread.
+    const exit = () => process.exit(exitCode);
+    process.stderr.write(`pulse: ${message}\n`, exit);
+    if (process.stderr.writableLength === 0) exit();
   },
 );
