@@ -19,7 +19,7 @@ runPulse(process.argv.slice(2)).then(
     // after this line. pulse's writes are made to survive a kill at any point (the SIGKILL tests of the landing
     // load, the lake commit and the stream ingest), so stopping here loses nothing. At once when the write was
     // synchronous (files, terminals, and pipes on Linux): exiting from the write's callback, a failed load still ran
-    // on for over 130 s in 1 of 4 runs, silent, as if another lane's callbacks, which run first, blocked the thread.
+    // on for over 130 s in 2 of 5 runs, silent, as if another lane's callbacks, which run first, blocked the thread.
     const exit = () => process.exit(exitCode);
     process.stderr.write(`pulse: ${message}\n`, exit);
     if (process.stderr.writableLength === 0) exit();
