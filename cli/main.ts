@@ -14,12 +14,12 @@ runPulse(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const { message, exitCode } = describeFailure(error);
-    // Exits once the line is written rather than when nothing is left to run: work the failure made pointless (a
-    // landing load's other lanes, a client's retry timers) kept a failed `ingest --sink bigquery` running over 130 s
-    // after this line. pulse's writes are made to survive a kill at any point (the SIGKILL tests of the landing
-    // load, the lake commit and the stream ingest), so stopping here loses nothing. At once when the write was
-    // synchronous (files, terminals, and pipes on Linux): exiting from the write's callback, a failed load still ran
-    // on for over 130 s in 2 of 5 runs, silent, as if another lane's callbacks, which run first, blocked the thread.
+    // Exits once the line is written rather than when nothing is left to run: a failed command has nothing more to
+    // do, and a client's retry timers (the BigQuery clients retry for 10-20 minutes) would keep the process alive.
+    // pulse's writes are made to survive a kill at any point (the SIGKILL tests of the landing load, the lake commit
+    // and the stream ingest), so stopping here loses nothing. Node's exit joins its thread pool: a DuckDB query
+    // deadlocked there by a connection closed under it hung the exit itself (gdb), which is why the landing load
+    // settles its lanes before it closes their connections.
     const exit = () => process.exit(exitCode);
     process.stderr.write(`pulse: ${message}\n`, exit);
     if (process.stderr.writableLength === 0) exit();

@@ -26,6 +26,7 @@ export interface LandingStore {
   committedBatchIds(table: BronzeTableName): Promise<string[]>;
   /** Rows of one landing file (`_source`) in a committed batch. */
   countCommittedRows(writer: LakeWriter, table: BronzeTableName, batch: string, source: string): Promise<number>;
+  /** Also called when a lane fails, while others still run: what they send afterwards must fail at once. Idempotent. */
   close(): Promise<void>;
 }
 

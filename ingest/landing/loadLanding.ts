@@ -77,7 +77,11 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
     const writers = [writer, ...(await Promise.all(Array.from({ length: concurrency - 1 }, () => writer!.fork())))];
     let next = 0;
     // Once a lane fails the load fails: the others take no new unit (a BigQuery outage would fail each in turn).
-    let failed = false;
+    let failure: { error: unknown } | undefined;
+    // Every lane settles before any writer closes: a DuckDB connection closed while a query of its lane ran on the
+    // thread pool deadlocked that thread (the query released the last reference to its context and destroying it
+    // waited for the lock the query held), and Node's exit joins the pool, so a failed load hung past the outage
+    // test's 130 s bound (gdb: 1 of 1 hung runs). Settling costs at most the in-flight file of each other lane.
     try {
       await Promise.all(
         writers.map(async (laneWriter) => {
@@ -89,10 +93,15 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
             heartbeatSeconds: options.heartbeatSeconds ?? 5,
             emit: tally.emit,
           };
-          for (let index = next++; !failed && index < units.length; index = next++) {
-            const outcomes = await loadLandingUnit(unitContext, units[index]!).catch((error: unknown) => {
-              failed = true;
-              throw error;
+          for (let index = next++; !failure && index < units.length; index = next++) {
+            const outcomes = await loadLandingUnit(unitContext, units[index]!).catch(async (error: unknown) => {
+              if (!failure) {
+                failure = { error };
+                // What the other lanes send next fails at once: on the emulator, batches publish one at a time, and
+                // a queued one then retried an unreachable BigQuery for its own minute (130 s in all, gdb and logs).
+                await store!.close();
+              }
+              return [];
             });
             for (const outcome of outcomes) {
               const { file } = outcome;
@@ -106,6 +115,7 @@ export async function loadLandingOnce(home: string, options: LandingOptions = {}
     } finally {
       for (const fork of writers.slice(1)) await fork.close();
     }
+    if (failure) throw failure.error;
     await recorder.retireGroupRecords(groupRecords, groupTags);
   } finally {
     await writer?.close();

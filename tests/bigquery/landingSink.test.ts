@@ -139,9 +139,11 @@ describe("pulse ingest --source landing --sink bigquery (Storage Write API on a 
     const killed = performance.now();
     // A lost append connection fails at once (the usual case here: the next file is being appended); a stream call
     // retries for its deadline plus at most one pause of 5 s, and appends with no answer fail after the deadline
-    // (storageWriteOutage.test.ts). The client's own retries would hold the load 10–20 minutes. The CLI exits once it
-    // has printed the first failure: before it did, a fresh-clone CI run printed one and then ran on for over 130 s
-    // with another lane's file. The bound keeps 40 s of slack for a loaded machine.
+    // (storageWriteOutage.test.ts). The client's own retries would hold the load 10–20 minutes. The first failure
+    // closes the client, so the other lanes' batches fail at once, and the load returns once each lane's file in
+    // flight is done: fresh-clone CI runs hung past this bound when it returned at once and closed a lane's DuckDB
+    // connection under its running query (the exit joined the deadlocked thread, gdb). The bound keeps 40 s of slack
+    // for a loaded machine.
     const bound = STORAGE_CALL_DEADLINE_MS + 40_000 + 30_000;
     const exit = await Promise.race([first.exited, sleep(bound).then(() => "still running")]);
     const seconds = (performance.now() - killed) / 1000;
