@@ -25,13 +25,10 @@ function lookbackSeconds() {
 }
 
 // The bound itself: the `_ingested_at` after which inputs must be (re)read for the table `selfTable`.
-// An empty table (it exists but nothing was loaded yet) reads everything. DuckDB's form reads the newest value
-// without scanning the column (dialect.newestValue); BigQuery's is the plain aggregate.
+// An empty table (it exists but nothing was loaded yet) reads everything. dialect.newestValue reads the newest
+// value without scanning the column on DuckDB.
 function sinceQuery(selfTable) {
-  if (dialect.isDuckdb) {
-    return `COALESCE(${dialect.minusSeconds(dialect.newestValue("_ingested_at", selfTable), lookbackSeconds())}, ${EPOCH})`;
-  }
-  return `(SELECT COALESCE(${dialect.minusSeconds("MAX(_ingested_at)", lookbackSeconds())}, ${EPOCH}) FROM ${selfTable})`;
+  return `COALESCE(${dialect.minusSeconds(dialect.newestValue("_ingested_at", selfTable), lookbackSeconds())}, ${EPOCH})`;
 }
 
 const EPOCH = "TIMESTAMP '1970-01-01 00:00:00'";
