@@ -186,6 +186,10 @@ export class LakeWriter {
     yield* (await this.connection.stream(sql)).yieldRowObjectJs();
   }
 
+  /**
+   * Only once none of this writer's queries runs: a connection closed under its running query deadlocked the DuckDB
+   * thread running it, and Node's exit, which joins that thread, then hung (gdb; loadLanding.ts settles its lanes).
+   */
   async close(): Promise<void> {
     this.connection.closeSync();
     if (this.parent) return;
