@@ -115,7 +115,7 @@ describe("run --watch keeps the warehouse open between runs", { timeout: 180_000
     expect(bronze.code, bronze.stderr).toBe(0);
     expect(count(after.stdout)).toBe(count(bronze.stdout));
 
-    expect(await watcher.stop()).toBe(0);
+    expect(await watcher.stop(), `${watcher.lines.join("\n")}\n${watcher.stderr}`).toBe(0);
     expect(watcher.lines.at(-1)).toMatch(/^stopped after \d+ run\(s\), 0 failed$/);
     // Closed on the way out: lock, socket and write-ahead log are gone.
     const paths = homePaths(path.join(home, "dev"));
@@ -140,7 +140,7 @@ describe("run --watch keeps the warehouse open between runs", { timeout: 180_000
     expect(role.code, role.stderr).toBe(0);
     expect(Number((JSON.parse(role.stdout) as { n: number }[])[0]!.n)).toBeGreaterThan(0);
     await watcher.line(() => true, Math.max(index + 1, watcher.lines.length));
-    expect(await watcher.stop()).toBe(0);
+    expect(await watcher.stop(), `${watcher.lines.join("\n")}\n${watcher.stderr}`).toBe(0);
     expect(watcher.lines.filter((l) => / run #\d+ \| FAILED/.test(l))).toEqual([]);
   });
 });
