@@ -31,8 +31,8 @@ export function storageEmulatorHost(): { host: string; port: number } | undefine
  * load, the load was still waiting, silent, after 90 s; with this deadline it exits 1 after 65–69 s. A minute rides
  * out a blip; past it the load fails in one line, and the next run resumes from what BigQuery committed. Once a
  * batch's last part is sent, its appends fail after as long without any answer: a lost connection fails them at
- * once, but a server that stops answering held a batch 42 s (the connection's keepalive), and a fresh-clone CI run's
- * landing load ran on for over 130 s after it had failed.
+ * once, but a server that stops answering (the emulator frozen with SIGSTOP, its connection open) held a batch 42 s,
+ * until the connection's keepalive gave up.
  */
 export const STORAGE_CALL_DEADLINE_MS = 60_000;
 
